@@ -1,0 +1,28 @@
+"""The data model; importing this package registers every table on Base.metadata."""
+
+from __future__ import annotations
+
+from hotline.db import Base
+from hotline.models.audit import AuditEntry
+from hotline.models.calls import Call, Caller, CallEvent
+from hotline.models.consultations import CaseNumberCounter, Consultation
+from hotline.models.followups import CallbackRequest, Message, Survey, Voicemail
+from hotline.models.staff import Agent, ApiToken, Shift, User
+
+__all__ = [
+    "Agent",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Call",
+    "CallEvent",
+    "CallbackRequest",
+    "Caller",
+    "CaseNumberCounter",
+    "Consultation",
+    "Message",
+    "Shift",
+    "Survey",
+    "User",
+    "Voicemail",
+]

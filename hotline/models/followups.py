@@ -1,0 +1,121 @@
+"""After the call: messages, surveys, voicemails and call-back requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.db import Base, utcnow
+from hotline.models.vocabulary import (
+    MESSAGE_DIRECTIONS,
+    MESSAGE_STATUSES,
+    SURVEY_CHANNELS,
+    WORK_ITEM_STATUSES,
+    check_in,
+)
+
+
+class Message(Base):
+    """An SMS sent to or received from a caller."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(check_in("direction", MESSAGE_DIRECTIONS), name="direction"),
+        CheckConstraint(check_in("status", MESSAGE_STATUSES), name="status"),
+        Index(None, "status", "scheduled_for"),
+        Index(None, "caller_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(32))
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultations.id"))
+    to_number: Mapped[str] = mapped_column(String(32))
+    from_number: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # One message of each kind per consultation: the key collapses duplicates.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[int | None]
+    error_message: Mapped[str | None] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(default=0)
+    scheduled_for: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Survey(Base):
+    """A satisfaction rating (1-5) given by IVR or SMS, with an optional comment."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        CheckConstraint(check_in("channel", SURVEY_CHANNELS), name="channel"),
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
+        Index(None, "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultations.id"))
+    channel: Mapped[str] = mapped_column(String(8))
+    rating: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    raw_reply: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Voicemail(Base):
+    """A recorded message left out of hours or instead of waiting."""
+
+    __tablename__ = "voicemails"
+    __table_args__ = (
+        CheckConstraint(check_in("status", WORK_ITEM_STATUSES), name="status"),
+        Index(None, "status", "region", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id"))
+    region: Mapped[str | None] = mapped_column(String(32))
+    service: Mapped[str | None] = mapped_column(String(32))
+    group: Mapped[str | None] = mapped_column(String(4))
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    recording_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    duration_seconds: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CallbackRequest(Base):
+    """A promise to call a citizen back: a work item for an agent of the right region and skill."""
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (
+        CheckConstraint(check_in("status", WORK_ITEM_STATUSES), name="status"),
+        Index(None, "status", "region", "next_attempt_at"),
+        Index(None, "assigned_agent_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id"))
+    voicemail_id: Mapped[int | None] = mapped_column(ForeignKey("voicemails.id"))
+    phone: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(32))
+    service: Mapped[str | None] = mapped_column(String(32))
+    group: Mapped[str | None] = mapped_column(String(4))
+    source: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    assigned_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    next_attempt_at: Mapped[datetime | None]
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
