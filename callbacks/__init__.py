@@ -1,0 +1,1 @@
+"""Twilio status and SMS webhooks, and the RQ jobs they and the console trigger."""

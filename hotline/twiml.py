@@ -1,0 +1,54 @@
+"""TwiML building blocks shared by every voice answer."""
+
+from __future__ import annotations
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from hotline.config_files import FallbackConfig, VoiceConfig
+
+FALLBACK_PATH = "/voice/fallback"
+
+
+def say(response: VoiceResponse, text: str, voice: VoiceConfig) -> VoiceResponse:
+    """Append a Mandarin <Say> to the response."""
+    response.say(text, **voice.say_attrs())
+    return response
+
+
+def apology_to_fallback(voice: VoiceConfig, fallback: FallbackConfig) -> str:
+    """Apologise and send the call to the fallback path (what the error guard answers)."""
+    response = VoiceResponse()
+    say(response, fallback.error_apology, voice)
+    response.redirect(FALLBACK_PATH, method="POST")
+    return str(response)
+
+
+def fallback_answer(stage: str, dial_status: str, voice: VoiceConfig, fb: FallbackConfig) -> str:
+    """The static fallback: dial the backup duty number, else take a voicemail."""
+    response = VoiceResponse()
+    if stage == "start":
+        say(response, fb.apology, voice)
+        dial = response.dial(
+            action=f"{FALLBACK_PATH}?stage=after_dial",
+            method="POST",
+            timeout=fb.dial_timeout_seconds,
+        )
+        dial.number(fb.backup_duty_number)
+    elif stage == "after_dial" and dial_status == "completed":
+        response.hangup()
+    elif stage == "after_dial":
+        say(response, fb.voicemail_prompt, voice)
+        response.record(
+            action=f"{FALLBACK_PATH}?stage=recorded",
+            method="POST",
+            max_length=fb.voicemail_max_seconds,
+            play_beep=True,
+            finish_on_key="#",
+        )
+        # Record falls through when the caller stays silent: say goodbye, never silence.
+        say(response, fb.goodbye, voice)
+        response.hangup()
+    else:
+        say(response, fb.goodbye, voice)
+        response.hangup()
+    return str(response)

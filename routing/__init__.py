@@ -1,0 +1,1 @@
+"""Regions, rota, Redis queues and agent state, the matching policy, the router process."""
