@@ -1,0 +1,1 @@
+"""The web layer: app factory, extensions and one blueprint per concern."""

@@ -1,0 +1,72 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from hotline.config_files import load_fallback_config, load_voice_config
+from hotline.runtime import Runtime
+from hotline.settings import Settings, load_settings
+from hotline.web.extensions import bind_runtime, db, redis_store
+
+
+def _resolve_settings(config: Settings | Mapping[str, Any] | None) -> Settings:
+    if isinstance(config, Settings):
+        return config
+    settings = load_settings()
+    if config:
+        settings = settings.with_overrides(**dict(config))
+    return settings
+
+
+def configure_logging(level: str) -> None:
+    """One line per record, with time and logger name, on stderr."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("hotline").setLevel(level)
+
+
+def create_app(
+    config: Settings | Mapping[str, Any] | None = None, runtime: Runtime | None = None
+) -> Flask:
+    """Build the app from Settings (or overrides of the environment's settings)."""
+    settings = runtime.settings if runtime is not None else _resolve_settings(config)
+    configure_logging(settings.log_level)
+    app = Flask("hotline", instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        HOTLINE_SETTINGS=settings,
+        HOTLINE_VOICE=load_voice_config(settings.config_dir),
+        HOTLINE_FALLBACK=load_fallback_config(settings.config_dir),
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False
+    if settings.trusted_proxies:
+        # Behind N proxies, trust their X-Forwarded-Proto/Host so signatures use the public URL.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+            x_port=settings.trusted_proxies,
+            x_prefix=settings.trusted_proxies,
+        )
+
+    bind_runtime(app, runtime or Runtime(settings))
+    db.init_app(app)
+    redis_store.init_app(app)
+
+    from hotline.web import errors, health, sms, voice
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(sms.bp)
+    errors.register(app)
+    return app

@@ -1,0 +1,66 @@
+"""Flask extensions, created unbound and bound to an app with init_app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
+
+from hotline.runtime import Runtime
+
+RUNTIME_KEY = "hotline.runtime"
+
+
+def runtime() -> Runtime:
+    """The Runtime of the current app."""
+    return current_app.extensions[RUNTIME_KEY]
+
+
+class Database:
+    """One SQLAlchemy session per request, closed on teardown."""
+
+    def init_app(self, app: Flask) -> None:
+        app.teardown_appcontext(self._teardown)
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = runtime().session()
+        return g.db_session
+
+    def _teardown(self, exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is None:
+            return
+        if exc is not None:
+            session.rollback()
+        session.close()
+
+
+class RedisStore:
+    """The app's Redis client."""
+
+    def init_app(self, app: Flask) -> None:
+        pass
+
+    @property
+    def client(self) -> redis.Redis:
+        return runtime().redis
+
+
+def bind_runtime(app: Flask, rt: Runtime) -> None:
+    """Attach a Runtime (engine, sessions, Redis) to the app."""
+    app.extensions[RUNTIME_KEY] = rt
+
+
+db = Database()
+redis_store = RedisStore()
+
+
+def rollback_quietly() -> None:
+    """Roll back the request's session if it has one (used by error handlers)."""
+    session: Any = g.get("db_session")
+    if session is not None:
+        session.rollback()

@@ -1,0 +1,55 @@
+"""Verification of X-Twilio-Signature on every Twilio-facing endpoint."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from hotline.settings import Settings
+
+log = logging.getLogger("hotline.webhooks")
+
+
+def signed_url(settings: Settings) -> str:
+    """The URL Twilio signed: HOTLINE_PUBLIC_URL + path when set, else the (proxied) request URL."""
+    if settings.public_url:
+        query = request.query_string.decode("latin-1")
+        return settings.public_url + request.path + (f"?{query}" if query else "")
+    return request.url
+
+
+def signature_problem(settings: Settings) -> str | None:
+    """Why this request's Twilio signature is not acceptable, or None when it is."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return "missing X-Twilio-Signature header"
+    url = signed_url(settings)
+    validator = RequestValidator(settings.twilio_auth_token)
+    if not validator.validate(url, request.form, signature):
+        return f"signature does not match {request.method} {url}"
+    return None
+
+
+def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse (403) a request whose Twilio signature is missing or wrong, with one log line."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        settings: Settings = current_app.config["HOTLINE_SETTINGS"]
+        problem = signature_problem(settings)
+        if problem is not None:
+            log.warning(
+                "refused unsigned webhook %s from %s: %s",
+                request.path,
+                request.remote_addr,
+                problem,
+            )
+            abort(403, description="invalid Twilio signature")
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,61 @@
+"""Twilio voice webhooks: the 12348 number's Voice URL, status callback and fallback."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from callbacks.call_status import apply_call_status
+from hotline.calls import add_event, get_or_create_call
+from hotline.config_files import load_yaml
+from hotline.twiml import FALLBACK_PATH, fallback_answer, say
+from hotline.web.extensions import db
+from hotline.web.twilio_auth import twilio_signed
+from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+@bp.post("/incoming")
+@twilio_signed
+@voice_guard
+def incoming():  # type: ignore[no-untyped-def]
+    """A new call: record it, greet the caller and hand over to the duty line."""
+    call_sid = require_call_sid()
+    session = db.session
+    call, created = get_or_create_call(
+        session, call_sid, request.form.get("From"), request.form.get("To")
+    )
+    add_event(session, call, "incoming" if created else "incoming_retry")
+    session.commit()
+    settings = current_app.config["HOTLINE_SETTINGS"]
+    greeting = load_yaml(settings.config_dir / "greeting.yaml")["welcome"]
+    response = VoiceResponse()
+    say(response, greeting, current_app.config["HOTLINE_VOICE"])
+    response.redirect(FALLBACK_PATH, method="POST")
+    return twiml_response(str(response))
+
+
+@bp.post("/status")
+@twilio_signed
+@voice_guard
+def status():  # type: ignore[no-untyped-def]
+    """The call status callback: record the status and, when final, end the call."""
+    require_call_sid()
+    session = db.session
+    apply_call_status(session, request.form)
+    session.commit()
+    return twiml_response(str(VoiceResponse()))
+
+
+@bp.post("/fallback")
+@twilio_signed
+def fallback():  # type: ignore[no-untyped-def]
+    """Static answer from config only (no database, no Redis): backup duty line or voicemail."""
+    twiml = fallback_answer(
+        request.args.get("stage", "start"),
+        request.form.get("DialCallStatus", ""),
+        current_app.config["HOTLINE_VOICE"],
+        current_app.config["HOTLINE_FALLBACK"],
+    )
+    return twiml_response(twiml)

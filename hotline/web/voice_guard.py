@@ -1,0 +1,54 @@
+"""The voice-webhook error guard: no exception of ours reaches Twilio as a 500."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, request
+
+from hotline.errors import BadRequest
+from hotline.twiml import apology_to_fallback
+from hotline.web.extensions import rollback_quietly
+
+log = logging.getLogger("hotline.voice")
+
+
+def twiml_response(twiml: str) -> Response:
+    """An HTTP 200 answer carrying TwiML."""
+    return Response(twiml, status=200, mimetype="text/xml")
+
+
+def require_call_sid() -> str:
+    """The CallSid of this webhook; a request without one is not a call."""
+    call_sid = request.form.get("CallSid", "").strip()
+    if not call_sid or len(call_sid) > 64:
+        raise BadRequest("CallSid is missing or malformed")
+    return call_sid
+
+
+def voice_guard(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer apology TwiML that redirects to the fallback when the view raises."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except BadRequest:
+            raise
+        except Exception:
+            rollback_quietly()
+            log.exception(
+                "voice webhook %s failed for CallSid=%s; caller sent to the fallback",
+                request.path,
+                request.form.get("CallSid", "?"),
+            )
+            return twiml_response(
+                apology_to_fallback(
+                    current_app.config["HOTLINE_VOICE"], current_app.config["HOTLINE_FALLBACK"]
+                )
+            )
+
+    return wrapper
