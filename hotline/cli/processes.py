@@ -1,0 +1,104 @@
+"""`hotline serve`, `hotline worker` and `hotline router`: the service's processes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import click
+
+from hotline import migrate
+from hotline.cli.context import cli_runtime
+from hotline.db import utcnow
+from hotline.runtime import Runtime, redis_url
+from hotline.settings import load_settings
+
+RQ_QUEUES = ("high", "default", "low")
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+@click.command()
+def worker() -> None:
+    """Run an RQ worker (with its scheduler) on the high, default and low queues."""
+    from rq import Queue, Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    rt = cli_runtime(needs_schema=False)
+    queues = [Queue(name, connection=rt.redis) for name in RQ_QUEUES]
+    Worker(queues, connection=rt.redis).work(with_scheduler=True)
+
+
+@click.command()
+def router() -> None:
+    """Run the router process until SIGTERM or SIGINT."""
+    from routing.router_process import run_router
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    rt = cli_runtime(needs_schema=False)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    run_router(rt.redis, stop)
+    rt.close()
+
+
+def _prepare_embedded(rt: Runtime) -> None:
+    from sqlalchemy import func, select
+
+    from hotline.demo_data import seed_demo
+    from hotline.models import User
+    from hotline.taxonomy import load_taxonomy
+    from routing.regions import load_regions
+
+    migrate.upgrade(rt.settings.database_url)
+    with rt.session() as session:
+        if not session.scalar(select(func.count()).select_from(User)):
+            report = seed_demo(
+                session,
+                load_regions(rt.settings.config_dir),
+                load_taxonomy(rt.settings.config_dir),
+                utcnow(),
+            )
+            session.commit()
+            click.echo(f"demo data: {report.agents} agents, {report.shifts} shifts")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Development: migrate, seed demo data, then run web + worker + router together."""
+    from werkzeug.serving import run_simple
+
+    from hotline.web.app import create_app
+
+    settings = load_settings()
+    rt = Runtime(settings)
+    _prepare_embedded(rt)
+    child_env = dict(os.environ, REDIS_URL=redis_url(settings), DATABASE_URL=settings.database_url)
+    children = [
+        subprocess.Popen([sys.executable, "-m", "hotline.cli", name], env=child_env)
+        for name in ("worker", "router")
+    ]
+    click.echo(f"hotline serving on http://{host}:{port}/ (database {settings.database_url})")
+    try:
+        run_simple(host, port, create_app(runtime=rt), threaded=True, use_reloader=False)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        rt.close()
