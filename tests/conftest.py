@@ -1,0 +1,102 @@
+"""Fixtures shared by every test: settings → runtime → app → client, clean DB and Redis."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+import hotline.models  # noqa: F401 - registers every table
+from hotline import migrate
+from hotline.db import Base
+from hotline.runtime import Runtime
+from hotline.settings import Settings, load_settings
+from hotline.web.app import create_app
+from tests.harness.fixtures import fake_twilio  # noqa: F401 - shared fixture
+
+PUBLIC_URL = "http://localhost"
+AUTH_TOKEN = "test-auth-token-0123456789"
+
+
+def environment_for_tests(instance_dir: Path) -> dict[str, str]:
+    """Environment for the tests: PostgreSQL + Redis when CI names them, else embedded."""
+    env = {
+        "HOTLINE_ENV": "test",
+        "HOTLINE_INSTANCE_DIR": str(instance_dir),
+        "HOTLINE_PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+    }
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    return env
+
+
+@pytest.fixture(scope="session")
+def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of the test session (the database is migrated once)."""
+    settings = load_settings(environment_for_tests(tmp_path_factory.mktemp("instance")))
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database_url)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def session_runtime(base_settings: Settings) -> Iterator[Runtime]:
+    """One engine and Redis client for the whole session."""
+    rt = Runtime(base_settings)
+    yield rt
+    rt.close()
+
+
+def _clean_database(rt: Runtime) -> None:
+    tables = [table.name for table in Base.metadata.sorted_tables]
+    with rt.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def settings(base_settings: Settings, fake_twilio) -> Settings:  # noqa: F811
+    """Per-test settings, pointed at this test's fake Twilio API."""
+    return base_settings.with_overrides(twilio_api_base_url=fake_twilio.base_url)
+
+
+@pytest.fixture
+def runtime(settings: Settings, session_runtime: Runtime) -> Iterator[Runtime]:
+    """A Runtime on a clean database and a clean Redis db, sharing the session's engine."""
+    _clean_database(session_runtime)
+    session_runtime.redis.flushdb()
+    rt = Runtime(settings)
+    rt.__dict__["engine"] = session_runtime.engine
+    rt.__dict__["redis"] = session_runtime.redis
+    yield rt
+
+
+@pytest.fixture
+def app(runtime: Runtime):
+    """The Flask app under test."""
+    application = create_app(runtime=runtime)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(runtime: Runtime):
+    """A database session for arranging and asserting."""
+    with runtime.session() as session:
+        yield session
