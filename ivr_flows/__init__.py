@@ -1,0 +1,1 @@
+"""IVR flows: the flow engine, flow definitions and the speech-text topic classifier."""
