@@ -73,9 +73,8 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            # IMMEDIATE takes the write lock up front: web, worker and router processes
-            # sharing one file then wait on busy_timeout instead of failing mid-transaction.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Deferred, so a reader never holds the write lock; writers wait on busy_timeout.
+            connection.exec_driver_sql("BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -80,7 +80,8 @@ class Settings:
 
 def _parse_url(variable: str, value: str, schemes: tuple[str, ...]) -> str:
     parts = urlsplit(value)
-    if parts.scheme not in schemes or not parts.netloc:
+    located = parts.path if parts.scheme == "unix" else parts.netloc
+    if parts.scheme not in schemes or not located:
         raise SettingsError(variable, f"must be a URL starting with {' or '.join(schemes)}://")
     return value.rstrip("/")
 

@@ -90,7 +90,10 @@ def serve(host: str, port: int) -> None:
         subprocess.Popen([sys.executable, "-m", "hotline.cli", name], env=child_env)
         for name in ("worker", "router")
     ]
+    click.echo(f"worker pid {children[0].pid}, router pid {children[1].pid}")
     click.echo(f"hotline serving on http://{host}:{port}/ (database {settings.database_url})")
+    # SIGTERM unwinds like Ctrl-C so the children are stopped with us.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     try:
         run_simple(host, port, create_app(runtime=rt), threaded=True, use_reloader=False)
     finally:

@@ -1,0 +1,123 @@
+"""Status callbacks and inbound SMS are recorded once, in order, losing nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from hotline.calls import get_or_create_call
+from hotline.db import utcnow
+from hotline.models import Call, Caller, Message
+from tests.conftest import AUTH_TOKEN
+from tests.harness.signing import call_params, signed_post
+
+
+def _sms(sid: str, **extra: str) -> dict[str, str]:
+    params = {"MessageSid": sid, "AccountSid": "AC" + "0" * 32, "From": "+8613936000000"}
+    params.update({"To": "+8645112348"}, **extra)
+    return params
+
+
+def test_hangup_in_queue_is_recorded_as_abandoned_with_its_stage(client, db_session):
+    call, _ = get_or_create_call(db_session, "CA" + "1" * 32, "+8613936000000", "+8645112348")
+    call.stage = "queued"
+    call.queued_at = utcnow() - timedelta(seconds=42)
+    db_session.commit()
+
+    params = call_params(call.call_sid, CallStatus="completed", CallDuration="70")
+    assert signed_post(client, "/voice/status", params, AUTH_TOKEN).status_code == 200
+
+    db_session.rollback()  # end the snapshot: see what the app committed
+    db_session.expire_all()
+    stored = db_session.scalars(select(Call)).one()
+    assert (stored.stage, stored.hangup_stage, stored.outcome) == ("ended", "queued", "abandoned")
+    assert 42 <= stored.wait_seconds <= 45
+    assert [e.kind for e in stored.events] == ["status"]
+    assert stored.events[0].data["status"] == "completed"
+
+
+def test_status_for_an_unknown_call_creates_it_rather_than_losing_it(client, db_session):
+    params = call_params("CA" + "2" * 32, CallStatus="no-answer", Direction="outbound-api")
+    params.update(From="+8645112348", To="+8613936000000")
+    assert signed_post(client, "/voice/status", params, AUTH_TOKEN).status_code == 200
+    stored = db_session.scalars(select(Call)).one()
+    assert (stored.direction, stored.outcome, stored.to_number) == (
+        "outbound",
+        "no_answer",
+        "+8613936000000",
+    )
+
+
+def test_repeated_final_status_ends_the_call_once(client, db_session):
+    params = call_params("CA" + "3" * 32, CallStatus="completed")
+    signed_post(client, "/voice/status", params, AUTH_TOKEN)
+    first_end = db_session.scalars(select(Call)).one().ended_at
+    db_session.rollback()
+    signed_post(client, "/voice/status", params, AUTH_TOKEN)
+    db_session.rollback()  # end the snapshot: see what the app committed
+    db_session.expire_all()
+    stored = db_session.scalars(select(Call)).one()
+    assert stored.ended_at == first_end
+    assert [e.kind for e in stored.events] == ["status", "status"]
+
+
+def test_inbound_sms_is_stored_once_per_message_sid(client, db_session):
+    params = _sms("SM" + "1" * 32, Body="５")
+    for _ in range(2):
+        response = signed_post(client, "/sms/incoming", params, AUTH_TOKEN)
+        assert response.status_code == 200
+        assert response.get_data(as_text=True).endswith("<Response />")
+    messages = db_session.scalars(select(Message)).all()
+    assert [(m.direction, m.status, m.body, m.from_number) for m in messages] == [
+        ("inbound", "received", "５", "+8613936000000")
+    ]
+    assert db_session.scalars(select(Caller.phone)).all() == ["+8613936000000"]
+
+
+def test_sms_status_moves_forward_and_never_back(client, db_session):
+    message = Message(
+        direction="outbound",
+        kind="followup",
+        to_number="+8613936000000",
+        from_number="+8645112348",
+        body="您的案件编号",
+        status="queued",
+        twilio_sid="SM" + "2" * 32,
+    )
+    db_session.add(message)
+    db_session.commit()
+    for status in ("delivered", "sent", "queued"):  # out of order, as Twilio may deliver them
+        params = _sms(message.twilio_sid, MessageStatus=status)
+        assert signed_post(client, "/sms/status", params, AUTH_TOKEN).status_code == 200
+    db_session.rollback()  # end the snapshot: see what the app committed
+    db_session.expire_all()
+    assert db_session.get(Message, message.id).status == "delivered"
+
+
+def test_sms_status_records_the_error_code(client, db_session):
+    message = Message(
+        direction="outbound",
+        kind="followup",
+        to_number="+8613936000000",
+        from_number="+8645112348",
+        body="x",
+        status="sent",
+        twilio_sid="SM" + "3" * 32,
+    )
+    db_session.add(message)
+    db_session.commit()
+    params = _sms(message.twilio_sid, MessageStatus="undelivered", ErrorCode="30003")
+    signed_post(client, "/sms/status", params, AUTH_TOKEN)
+    db_session.rollback()  # end the snapshot: see what the app committed
+    db_session.expire_all()
+    stored = db_session.get(Message, message.id)
+    assert (stored.status, stored.error_code) == ("undelivered", 30003)
+
+
+def test_sms_webhook_without_message_sid_is_a_clear_400(client, db_session):
+    params = _sms("")
+    response = signed_post(client, "/sms/incoming", params, AUTH_TOKEN)
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "MessageSid is missing or malformed"
+    assert db_session.scalars(select(Message)).all() == []
