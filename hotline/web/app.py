@@ -63,11 +63,12 @@ def create_app(
     db.init_app(app)
     redis_store.init_app(app)
 
-    from hotline.web import errors, health, queue, sms, voice
+    from hotline.web import api, errors, health, queue, sms, voice
 
     app.register_blueprint(health.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(queue.bp)
+    app.register_blueprint(api.bp)
     errors.register(app)
     return app

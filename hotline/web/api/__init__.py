@@ -1,0 +1,15 @@
+"""The JSON API under /api/ for agents, supervisors and the pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def register_routes() -> None:
+    """Import the route modules so they attach to the blueprint."""
+    from hotline.web.api import tokens  # noqa: F401
+
+
+register_routes()

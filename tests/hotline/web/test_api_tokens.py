@@ -1,0 +1,128 @@
+"""POST /api/token, DELETE /api/token and bearer-token checks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from hotline.auth import LOCKOUT, MAX_FAILED_LOGINS, token_hash
+from hotline.db import utcnow
+from hotline.models import ApiToken, AuditEntry, User
+from hotline.passwords import hash_password
+from hotline.staff import create_user
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def supervisor(db_session) -> User:
+    user = create_user(
+        db_session, "chen", "supervisor", PASSWORD, password_hash=hash_password(PASSWORD)
+    )
+    db_session.commit()
+    return user
+
+
+def login(client, username="chen", password=PASSWORD):
+    return client.post("/api/token", json={"username": username, "password": password})
+
+
+def test_login_gives_a_token_that_is_stored_only_as_a_hash(client, supervisor, db_session):
+    response = login(client)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert set(body) == {"token", "role", "expires_at"}
+    assert body["role"] == "supervisor"
+    row = db_session.scalars(select(ApiToken)).one()
+    assert row.token_hash == token_hash(body["token"]) != body["token"]
+    lifetime = row.expires_at - row.created_at
+    assert timedelta(hours=11, minutes=59) < lifetime <= timedelta(hours=12)
+    actions = db_session.scalars(select(AuditEntry.action)).all()
+    assert actions == ["login"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"data": "{not json", "content_type": "application/json"},
+            "the body must be a JSON object",
+        ),
+        (
+            {"data": "username=chen", "content_type": "application/x-www-form-urlencoded"},
+            "send a JSON object with Content-Type: application/json",
+        ),
+        ({"json": ["chen", PASSWORD]}, "the body must be a JSON object"),
+        ({"json": {"username": "chen"}}, "field 'password' is required"),
+        ({"json": {"username": 7, "password": PASSWORD}}, "field 'username' has the wrong type"),
+        (
+            {"json": {"username": "x" * 65, "password": PASSWORD}},
+            "field 'username' is longer than 64",
+        ),
+        (
+            {"json": {"username": "chen", "password": PASSWORD, "admin": True}},
+            "unknown field 'admin'",
+        ),
+    ],
+)
+def test_malformed_login_is_a_clear_400_and_writes_nothing(
+    client, supervisor, db_session, kwargs, message
+):
+    response = client.post("/api/token", **kwargs)
+    assert response.status_code == 400
+    assert response.get_json()["message"] == message
+    assert db_session.scalars(select(ApiToken)).all() == []
+
+
+def test_wrong_password_is_401_and_audited(client, supervisor, db_session):
+    response = login(client, password="wrong-password-1")
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "unauthorized", "message": "wrong username or password"}
+    unknown = login(client, username="nobody")
+    assert unknown.get_json() == response.get_json()
+    actions = db_session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["login_failed", "login_failed"]
+
+
+def test_repeated_failures_lock_the_account(client, supervisor, db_session):
+    for _ in range(MAX_FAILED_LOGINS):
+        assert login(client, password="wrong-password-1").status_code == 401
+    locked = login(client)  # even the right password is refused while locked
+    assert locked.status_code == 429
+    assert locked.get_json()["error"] == "account_locked"
+    retry_after = locked.get_json()["details"]["retry_after_seconds"]
+    assert LOCKOUT.total_seconds() - 5 <= retry_after <= LOCKOUT.total_seconds() + 1
+
+    db_session.rollback()
+    user = db_session.get(User, supervisor.id)
+    user.locked_until = utcnow() - timedelta(seconds=1)
+    db_session.commit()
+    assert login(client).status_code == 201
+
+
+def test_token_can_be_revoked(client, supervisor):
+    token = login(client).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.delete("/api/token", headers=headers).status_code == 204
+    again = client.delete("/api/token", headers=headers)
+    assert again.status_code == 401
+    assert again.get_json()["message"] == "token revoked"
+
+
+def test_expired_token_is_refused(client, supervisor, db_session):
+    token = login(client).get_json()["token"]
+    row = db_session.scalars(select(ApiToken)).one()
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db_session.commit()
+    response = client.delete("/api/token", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.get_json()["message"] == "token expired"
+
+
+@pytest.mark.parametrize("header", ["", "Bearer", "Basic abc", "Bearer not-a-token"])
+def test_missing_or_unknown_token_is_401(client, header):
+    response = client.delete("/api/token", headers={"Authorization": header} if header else {})
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "unauthorized"
