@@ -11,8 +11,19 @@ from urllib.parse import urlencode, urljoin
 
 from twilio.request_validator import RequestValidator
 
-VERBS = {"Say", "Play", "Pause", "Gather", "Redirect", "Enqueue", "Leave", "Dial", "Record",
-         "Hangup", "Reject"}
+VERBS = {
+    "Say",
+    "Play",
+    "Pause",
+    "Gather",
+    "Redirect",
+    "Enqueue",
+    "Leave",
+    "Dial",
+    "Record",
+    "Hangup",
+    "Reject",
+}
 GATHER_CHILDREN = {"Say", "Play", "Pause"}
 DIAL_NOUNS = {"Number", "Client", "Queue", "Sip", "Conference"}
 TWIML_MIMETYPES = ("text/xml", "application/xml", "text/html")
@@ -64,8 +75,13 @@ class TestCaller:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, client: Any, auth_token: str, public_url: str = "http://localhost",
-                 account_sid: str = "AC" + "0" * 32) -> None:
+    def __init__(
+        self,
+        client: Any,
+        auth_token: str,
+        public_url: str = "http://localhost",
+        account_sid: str = "AC" + "0" * 32,
+    ) -> None:
         self.client = client
         self.validator = RequestValidator(auth_token)
         self.public_url = public_url.rstrip("/")
@@ -89,23 +105,39 @@ class TestCaller:
             query = urlencode(params)
             joiner = "&" if "?" in url else "?"
             signature = self.validator.compute_signature(url + joiner + query, {})
-            return self.client.get(path + joiner + query, base_url=self.public_url,
-                                   headers={"X-Twilio-Signature": signature})
+            return self.client.get(
+                path + joiner + query,
+                base_url=self.public_url,
+                headers={"X-Twilio-Signature": signature},
+            )
         signature = self.validator.compute_signature(url, params)
-        return self.client.post(path, data=params, headers={"X-Twilio-Signature": signature},
-                                base_url=self.public_url)
+        return self.client.post(
+            path, data=params, headers={"X-Twilio-Signature": signature}, base_url=self.public_url
+        )
 
-    def place_call(self, from_: str = "+8613812345678", to: str = "+8612348",
-                   inputs: list[Any] | None = None, path: str = "/voice/incoming",
-                   extra_params: dict[str, str] | None = None,
-                   dial_status: str | list[str] = "completed",
-                   max_steps: int = 60) -> CallResult:
+    def place_call(
+        self,
+        from_: str = "+8613812345678",
+        to: str = "+8612348",
+        inputs: list[Any] | None = None,
+        path: str = "/voice/incoming",
+        extra_params: dict[str, str] | None = None,
+        dial_status: str | list[str] = "completed",
+        max_steps: int = 60,
+    ) -> CallResult:
         """Call the app at `path` and follow its TwiML until the call ends or waits in a queue."""
         if not isinstance(dial_status, str):
             dial_status = list(dial_status)  # consumed one Dial at a time
-        call = CallResult(caller=self, call_sid=new_call_sid(), from_=from_, to=to,
-                          inputs=list(inputs or []), extra_params=dict(extra_params or {}),
-                          dial_status=dial_status, max_steps=max_steps)
+        call = CallResult(
+            caller=self,
+            call_sid=new_call_sid(),
+            from_=from_,
+            to=to,
+            inputs=list(inputs or []),
+            extra_params=dict(extra_params or {}),
+            dial_status=dial_status,
+            max_steps=max_steps,
+        )
         call.follow(_Step(self.absolute(path)))
         return call
 
@@ -153,8 +185,13 @@ class CallResult:
         if self.in_queue is None or not self.in_queue["waitUrl"]:
             raise CallerError(f"call {self.call_sid} is not waiting in a queue with a waitUrl")
         self.inputs.extend(inputs or [])
-        self.follow(_Step(self.in_queue["waitUrl"], self._queue_params(queue_time),
-                          self.in_queue["waitUrlMethod"]))
+        self.follow(
+            _Step(
+                self.in_queue["waitUrl"],
+                self._queue_params(queue_time),
+                self.in_queue["waitUrlMethod"],
+            )
+        )
         return self
 
     def hangup(self, status_path: str = "/voice/status", duration: int = 60) -> CallResult:
@@ -174,17 +211,27 @@ class CallResult:
         while step is not None:
             if len(visited) >= self.max_steps:
                 counts = ", ".join(f"{url} x{n}" for url, n in Counter(visited).most_common())
-                raise CallLoopError(f"call {self.call_sid} made more than {self.max_steps} "
-                                    f"requests without ending: {counts}")
+                raise CallLoopError(
+                    f"call {self.call_sid} made more than {self.max_steps} "
+                    f"requests without ending: {counts}"
+                )
             visited.append(step.url)
             root = self._fetch(step)
             step = self._run(list(root), step.url)
 
     def _base_params(self) -> dict[str, str]:
-        return {"CallSid": self.call_sid, "AccountSid": self.caller.account_sid,
-                "From": self.from_, "To": self.to, "Caller": self.from_, "Called": self.to,
-                "CallStatus": "in-progress" if self.requests else "ringing",
-                "Direction": "inbound", "ApiVersion": "2010-04-01", **self.extra_params}
+        return {
+            "CallSid": self.call_sid,
+            "AccountSid": self.caller.account_sid,
+            "From": self.from_,
+            "To": self.to,
+            "Caller": self.from_,
+            "Called": self.to,
+            "CallStatus": "in-progress" if self.requests else "ringing",
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            **self.extra_params,
+        }
 
     def _send(self, step: _Step) -> Any:
         params = {**self._base_params(), **step.params}
@@ -212,8 +259,10 @@ class CallResult:
             except ET.ParseError as exc:
                 problem = f"XML that does not parse ({exc})"
         if problem:
-            raise BadTwimlError(f"{step.method} {step.url} answered {response.status_code} with "
-                                f"{problem}: {body[:2000]}")
+            raise BadTwimlError(
+                f"{step.method} {step.url} answered {response.status_code} with "
+                f"{problem}: {body[:2000]}"
+            )
         return root
 
     def _run(self, verbs: list[ET.Element], doc_url: str) -> _Step | None:
@@ -240,9 +289,12 @@ class CallResult:
             elif verb.tag == "Record":
                 self.records.append(dict(verb.attrib))
                 if verb.get("action"):
-                    params = {"RecordingUrl": "https://api.twilio.com/fake/" + new_call_sid(),
-                              "RecordingSid": "RE" + secrets.token_hex(16),
-                              "RecordingDuration": "12", "Digits": "hangup"}
+                    params = {
+                        "RecordingUrl": "https://api.twilio.com/fake/" + new_call_sid(),
+                        "RecordingSid": "RE" + secrets.token_hex(16),
+                        "RecordingDuration": "12",
+                        "Digits": "hangup",
+                    }
                     self._fetch(_Step(urljoin(doc_url, verb.get("action")), params, method))
                     self.ended = ("record",)  # the caller hung up to end the recording
                     return None
@@ -285,14 +337,22 @@ class CallResult:
 
     def _queue_params(self, queue_time: int = 0) -> dict[str, str]:
         queue_sid = self.in_queue["sid"] if self.in_queue else ""
-        return {"QueuePosition": "1", "QueueSid": queue_sid, "QueueTime": str(queue_time),
-                "AvgQueueTime": "0", "CurrentQueueSize": "1"}
+        return {
+            "QueuePosition": "1",
+            "QueueSid": queue_sid,
+            "QueueTime": str(queue_time),
+            "AvgQueueTime": "0",
+            "CurrentQueueSize": "1",
+        }
 
     def _enqueue(self, verb: ET.Element, doc_url: str, rest: list[ET.Element]) -> _Step | None:
         wait_url, action = verb.get("waitUrl"), verb.get("action")
         self.in_queue = {
-            "name": _text(verb), "sid": "QU" + secrets.token_hex(16), "doc_url": doc_url,
-            "rest": rest, **verb.attrib,
+            "name": _text(verb),
+            "sid": "QU" + secrets.token_hex(16),
+            "doc_url": doc_url,
+            "rest": rest,
+            **verb.attrib,
             "waitUrl": urljoin(doc_url, wait_url) if wait_url else None,
             "waitUrlMethod": verb.get("waitUrlMethod", "POST"),
             "action": urljoin(doc_url, action) if action else None,
@@ -316,15 +376,25 @@ class CallResult:
         nouns = [(noun.tag, _text(noun), dict(noun.attrib)) for noun in dial]
         nouns = nouns or [("Number", _text(dial), {})]  # <Dial>+86...</Dial>
         kind, target, noun_attrs = nouns[0]
-        self.dials.append({"kind": kind, "target": target, "url": noun_attrs.get("url"),
-                           "attrs": dict(dial.attrib), "nouns": nouns})
+        self.dials.append(
+            {
+                "kind": kind,
+                "target": target,
+                "url": noun_attrs.get("url"),
+                "attrs": dict(dial.attrib),
+                "nouns": nouns,
+            }
+        )
         if not dial.get("action"):
             return None
         status = self.dial_status
         if not isinstance(status, str):  # a list: one status per Dial, then "completed"
             status = status.pop(0) if status else "completed"
-        params = {"DialCallStatus": status, "DialCallSid": new_call_sid(),
-                  "DialCallDuration": "30" if status == "completed" else "0"}
+        params = {
+            "DialCallStatus": status,
+            "DialCallSid": new_call_sid(),
+            "DialCallDuration": "30" if status == "completed" else "0",
+        }
         return _Step(urljoin(doc_url, dial.get("action")), params, dial.get("method", "POST"))
 
     def _require_live(self, what: str) -> None:

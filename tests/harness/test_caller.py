@@ -19,9 +19,11 @@ TOKEN = "test-auth-token"
 
 
 def twiml(body: str):
-    return f"<?xml version='1.0' encoding='UTF-8'?><Response>{body}</Response>", 200, {
-        "Content-Type": "text/xml; charset=utf-8"
-    }
+    return (
+        f"<?xml version='1.0' encoding='UTF-8'?><Response>{body}</Response>",
+        200,
+        {"Content-Type": "text/xml; charset=utf-8"},
+    )
 
 
 def make_app() -> Flask:

@@ -52,7 +52,9 @@ def closed_port() -> int:
 
 
 def test_send_sms_posts_a_message_from_the_hotline_number(telephony, fake_twilio):  # noqa: F811
-    sid = telephony.send_sms(CALLER, "您的案件编号 HL12348-20261127-000123", "https://h.example/sms/status")
+    sid = telephony.send_sms(
+        CALLER, "您的案件编号 HL12348-20261127-000123", "https://h.example/sms/status"
+    )
 
     assert sid_pattern("SM").fullmatch(sid)
     [sent] = fake_twilio.requests

@@ -82,7 +82,9 @@ def test_refused_request_writes_nothing(client, db_session):
 
 def test_accepted_behind_proxy_with_public_url(runtime):
     """Twilio signs the public URL; the app sees an internal host and port."""
-    settings = runtime.settings.with_overrides(public_url="https://12348.hlj.example.gov.cn/hotline")
+    settings = runtime.settings.with_overrides(
+        public_url="https://12348.hlj.example.gov.cn/hotline"
+    )
     runtime.settings = settings
     app = create_app(runtime=runtime)
     client = app.test_client()
