@@ -1,4 +1,4 @@
-"""Speech-text -> legal topic classifier (jieba + weighted lexicon + naive Bayes)."""
+"""Speech-text -> legal topic classifier (weighted lexicon + naive Bayes, group-first decision)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ DEFAULT_LEXICON = PACKAGE_DIR / "lexicon.yaml"
 
 MAX_CHARS = 500  # longer input is truncated before anything else
 NB_ALPHA = 0.1  # additive smoothing of the naive Bayes counts
-NB_WEIGHT = 0.15  # weight of the naive Bayes score next to the keyword score
-BIGRAM_WEIGHT = 0.5  # character bigrams count half as much as jieba words
+NB_WEIGHT = 0.15  # weight of the naive Bayes score when no keyword matched
+NB_TIEBREAK_WEIGHT = 0.05  # its weight when keywords matched: it only breaks near-ties
+BIGRAM_WEIGHT = 0.5  # character bigrams count half as much as words
 TEMPERATURE = 1.0  # softmax temperature over the combined scores
 EVIDENCE_SCALE = 2.0  # evidence needed for ~63% of the softmax probability to survive
 MIN_EVIDENCE = 0.6  # below this much evidence we fall back to the default topic
@@ -36,9 +37,8 @@ FILLERS = (
     "您好", "你好", "请问", "谢谢", "麻烦", "那个", "就是说", "就是", "然后", "怎么办",
     "怎么样", "怎么处理", "应该", "可以", "能不能", "是不是", "有没有", "的话", "这个",
     "喂", "嗯", "啊", "呃", "哦",
-)
+)  # fmt: skip
 _FILLER_RE = re.compile("|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)))
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _SPACE = re.compile(r"\s+")
 STOPWORDS = frozenset(
     "我们 你们 他们 她们 自己 现在 已经 还是 但是 因为 所以 如果 什么 这样 那样 这种 一个 "
@@ -67,11 +67,16 @@ def normalize(text: Any) -> str:
     return _SPACE.sub("", text)
 
 
+def _is_cjk(ch: str) -> bool:
+    """True for a CJK unified ideograph (basic block or extension A)."""
+    return "\u3400" <= ch <= "\u9fff"
+
+
 class TopicClassifier:
     """Classify caller speech text into one topic of config/topics.yaml."""
 
     def __init__(self, topics_path: Path, lexicon_path: Path) -> None:
-        """Load the taxonomy and the lexicon and train the naive Bayes part."""
+        """Load the taxonomy and the lexicon, train naive Bayes and build the lookup table."""
         taxonomy = _load_yaml(topics_path)
         self.default_topic: str = taxonomy["default_topic"]
         self.topic_group: dict[str, str] = {}
@@ -81,6 +86,12 @@ class TopicClassifier:
         if self.default_topic not in self.topic_group:
             raise ValueError(f"default topic {self.default_topic!r} is in no group")
         self.topics: tuple[str, ...] = tuple(self.topic_group)  # taxonomy order, for ties
+        self.groups: tuple[str, ...] = tuple(dict.fromkeys(self.topic_group.values()))
+        # Topic indices per group, in taxonomy order.
+        self._group_members: tuple[tuple[int, ...], ...] = tuple(
+            tuple(i for i, t in enumerate(self.topics) if self.topic_group[t] == g)
+            for g in self.groups
+        )
 
         lexicon = _load_yaml(lexicon_path)["topics"]
         unknown = sorted(set(lexicon) - set(self.topic_group))
@@ -96,11 +107,42 @@ class TopicClassifier:
                     self.keywords.setdefault(word, {})[topic] = float(weight)
             examples[topic] = [str(e) for e in entry.get("examples") or []]
 
-        self._tokenizer = jieba.Tokenizer()
+        self._vocab = self._build_vocab(examples)
+        self._vocab_maxlen = max(map(len, self._vocab), default=2)
+        self._train(examples)
+        self._build_table()
+
+    # -- load time -------------------------------------------------------------------------
+
+    def _build_vocab(self, examples: dict[str, list[str]]) -> frozenset[str]:
+        """Word features: the keywords plus the jieba words of the example phrases."""
+        tokenizer = jieba.Tokenizer()  # private: the global jieba dictionary stays unchanged
         for word in sorted(self.keywords):
             if len(word) >= 2:
-                self._tokenizer.add_word(word, freq=2000)
-        self._train(examples)
+                tokenizer.add_word(word, freq=2000)
+        vocab = {w for w in self.keywords if len(w) >= 2}
+        for topic in self.topics:
+            for phrase in examples[topic]:
+                for token in tokenizer.lcut(_strip_fillers(normalize(phrase))):
+                    token = token.strip()
+                    if len(token) >= 2 and token not in STOPWORDS and not token.isdigit():
+                        vocab.add(token)
+        return frozenset(vocab)
+
+    def _features(self, text: str) -> Counter[str]:
+        """Word features (vocabulary words found as substrings) and CJK character bigrams.
+
+        Used at load time only; classify() computes the same sum through the lookup table.
+        """
+        text = _strip_fillers(normalize(text))
+        feats: Counter[str] = Counter()
+        for i in range(len(text)):
+            for j in range(i + 2, min(len(text), i + self._vocab_maxlen) + 1):
+                if text[i:j] in self._vocab:
+                    feats["w:" + text[i:j]] += 1.0
+            if i + 1 < len(text) and _is_cjk(text[i]) and _is_cjk(text[i + 1]):
+                feats["b:" + text[i : i + 2]] += BIGRAM_WEIGHT
+        return feats
 
     def _train(self, examples: dict[str, list[str]]) -> None:
         """Build per-topic log-likelihood ratios from examples and keywords."""
@@ -116,75 +158,113 @@ class TopicClassifier:
         size = len(vocab)
         totals = {t: sum(counts[t].values()) for t in self.topics}
         # ratio[f][t] = log P(f|t) - log mean_t' P(f|t'): zero for uninformative features.
-        self.ratio: dict[str, list[float]] = {}
+        self.ratio: dict[str, tuple[float, ...]] = {}
         for feature in vocab:
             logp = [
                 math.log((counts[t][feature] + NB_ALPHA) / (totals[t] + NB_ALPHA * size))
                 for t in self.topics
             ]
             mean = _logsumexp(logp) - math.log(len(logp))
-            self.ratio[feature] = [lp - mean for lp in logp]
+            self.ratio[feature] = tuple(lp - mean for lp in logp)
 
-    def _features(self, text: str) -> Counter[str]:
-        """Return jieba word and character-bigram features of normalised text."""
-        text = _FILLER_RE.sub(" ", normalize(text))
-        feats: Counter[str] = Counter()
-        for token in self._tokenizer.lcut(text):
-            token = token.strip()
-            if len(token) >= 2 and token not in STOPWORDS and not token.isdigit():
-                feats["w:" + token] += 1.0
-        for run in _CJK_RUN.findall(text):
-            for i in range(len(run) - 1):
-                feats["b:" + run[i : i + 2]] += BIGRAM_WEIGHT
-        return feats
+    def _build_table(self) -> None:
+        """One dict for the single pass over substrings at classification time.
 
-    def keyword_scores(self, text: str) -> dict[str, float]:
-        """Sum keyword weights per topic; a keyword inside a longer matched one is ignored."""
-        found = [w for w in self.keywords if w in text]
-        spans: list[tuple[int, int]] = []
-        scores = dict.fromkeys(self.topics, 0.0)
-        for word in sorted(found, key=lambda w: (-len(w), w)):
-            starts = _find_all(text, word)
-            free = [s for s in starts if not any(a <= s and s + len(word) <= b for a, b in spans)]
-            spans.extend((s, s + len(word)) for s in starts)
-            if free:
-                for topic, weight in self.keywords[word].items():
-                    scores[topic] += weight
-        return scores
+        Every prefix of a keyword or a feature string is a key, so a scan can stop extending a
+        substring as soon as it is not a key. A value is (keyword weights per topic or None,
+        the summed naive Bayes ratios of the word and bigram features or None).
+        """
+        strings: set[str] = set(self.keywords)
+        strings.update(f[2:] for f in self.ratio)
+        table: dict[str, tuple[tuple[float, ...] | None, tuple[float, ...] | None]] = {}
+        for s in sorted(strings):
+            kw = self.keywords.get(s)
+            kw_vec = tuple(kw.get(t, 0.0) for t in self.topics) if kw else None
+            nb_vec = None
+            for feature, weight in (("w:" + s, 1.0), ("b:" + s, BIGRAM_WEIGHT)):
+                ratios = self.ratio.get(feature)
+                if ratios is not None:
+                    nb_vec = [0.0] * len(self.topics) if nb_vec is None else nb_vec
+                    nb_vec = [v + weight * r for v, r in zip(nb_vec, ratios, strict=True)]
+            table[s] = (kw_vec, tuple(nb_vec) if nb_vec is not None else None)
+            for k in range(1, len(s)):
+                table.setdefault(s[:k], (None, None))
+        self._table = table
+        self._maxlen = max(map(len, strings), default=1)
+        self._zero = (0.0,) * len(self.topics)
 
-    def nb_scores(self, text: str) -> dict[str, float]:
-        """Return the centred naive Bayes log-likelihood of the text per topic."""
-        scores = [0.0] * len(self.topics)
-        for feature, n in self._features(text).items():
-            ratios = self.ratio.get(feature)
-            if ratios:
-                for i, r in enumerate(ratios):
-                    scores[i] += n * r
-        return dict(zip(self.topics, scores, strict=True))
+    # -- classification ------------------------------------------------------------------
+
+    def scores(self, text: str) -> tuple[list[float], list[float]]:
+        """Return (keyword score, naive Bayes log-likelihood ratio) per topic for normalised text.
+
+        One pass over the substrings of the text. A keyword inside a longer matched keyword
+        is not counted; a keyword counts once however often it occurs.
+        """
+        text = _strip_fillers(text)
+        get, n, maxlen = self._table.get, len(text), self._maxlen
+        nb_vecs: list[tuple[float, ...]] = []
+        matches: list[tuple[int, int, str]] = []  # (-length, start, keyword)
+        for i in range(n):
+            for j in range(i + 1, (i + maxlen if i + maxlen < n else n) + 1):
+                entry = get(text[i:j])
+                if entry is None:  # no keyword or feature starts with text[i:j]
+                    break
+                if entry[1] is not None:
+                    nb_vecs.append(entry[1])
+                if entry[0] is not None:
+                    matches.append((i - j, i, text[i:j]))
+        nb = [sum(col) for col in zip(*nb_vecs, strict=True)] if nb_vecs else list(self._zero)
+        if not matches:
+            return list(self._zero), nb
+        matches.sort()  # longest first, then left to right
+        reach: dict[int, int] = {}  # start -> furthest end of a matched keyword starting there
+        counted: dict[str, tuple[float, ...]] = {}
+        for neg_len, start, word in matches:
+            end = start - neg_len
+            # A containing keyword starts at most maxlen before this one ends.
+            inside = any(reach.get(a, -1) >= end for a in range(max(0, end - maxlen), start + 1))
+            if not inside and word not in counted:
+                counted[word] = self._table[word][0]  # type: ignore[assignment]
+            if reach.get(start, -1) < end:
+                reach[start] = end
+        return [sum(col) for col in zip(*counted.values(), strict=True)], nb
 
     def classify(self, text: str) -> Classification:
         """Classify caller speech text; never raises on str input."""
         clean = normalize(text)
         if not any(ch.isalnum() for ch in clean):
             return self._default(0.0)
-        kw = self.keyword_scores(clean)
-        nb = self.nb_scores(clean)
-        logits = [kw[t] + NB_WEIGHT * nb[t] for t in self.topics]
-        best = max(range(len(self.topics)), key=lambda i: (logits[i], -i))
-        topic = self.topics[best]
-        evidence = kw[topic] + NB_WEIGHT * max(nb[topic], 0.0)
+        kw, nb = self.scores(clean)
+        nb_weight = NB_TIEBREAK_WEIGHT if max(kw) > 0.0 else NB_WEIGHT
+        logits = [k + nb_weight * b for k, b in zip(kw, nb, strict=True)]
+        top = max(logits)
+        probs = [math.exp((x - top) / TEMPERATURE) for x in logits]
+        # Decide the routing group by its summed probability (ties: first group in the
+        # taxonomy), then take the best topic inside that group (ties: first topic).
+        best_group, best_mass = 0, -1.0
+        for g, members in enumerate(self._group_members):
+            mass = sum(probs[i] for i in members)
+            if mass > best_mass:
+                best_group, best_mass = g, mass
+        best = max(self._group_members[best_group], key=logits.__getitem__)
+        evidence = kw[best] + max(nb_weight * nb[best], 0.0)
         if evidence < MIN_EVIDENCE:
             return self._default(0.0)
-        top = logits[best]
-        probs = [math.exp((x - top) / TEMPERATURE) for x in logits]
-        confidence = (1.0 / sum(probs)) * (1.0 - math.exp(-evidence / EVIDENCE_SCALE))
+        # The confidence is the topic's (the IVR confirms the topic by name): its probability,
+        # damped when there is little evidence.
+        confidence = probs[best] / sum(probs) * (1.0 - math.exp(-evidence / EVIDENCE_SCALE))
+        topic = self.topics[best]
         return Classification(topic, self.topic_group[topic], round(confidence, 4))
 
     def _default(self, confidence: float) -> Classification:
         """Return the default topic with the given confidence."""
-        return Classification(
-            self.default_topic, self.topic_group[self.default_topic], confidence
-        )
+        return Classification(self.default_topic, self.topic_group[self.default_topic], confidence)
+
+
+def _strip_fillers(text: str) -> str:
+    """Replace phone filler with a space, so no keyword or feature spans the gap."""
+    return _FILLER_RE.sub(" ", text)
 
 
 def _load_yaml(path: Path) -> Any:
@@ -196,15 +276,6 @@ def _logsumexp(values: list[float]) -> float:
     """Numerically stable log(sum(exp(values)))."""
     top = max(values)
     return top + math.log(sum(math.exp(v - top) for v in values))
-
-
-def _find_all(text: str, word: str) -> list[int]:
-    """Return every start index of word in text (overlaps included)."""
-    starts, i = [], text.find(word)
-    while i >= 0:
-        starts.append(i)
-        i = text.find(word, i + 1)
-    return starts
 
 
 @functools.lru_cache(maxsize=4)
