@@ -35,7 +35,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from hotline.cli import accounts, db, processes, seed
+    from hotline.cli import accounts, classify, db, flows, processes, seed, simulate
 
     main.add_command(db.db)
     main.add_command(seed.seed)
@@ -44,6 +44,9 @@ def _register() -> None:
     main.add_command(processes.serve)
     main.add_command(processes.worker)
     main.add_command(processes.router)
+    main.add_command(classify.classify)
+    main.add_command(flows.flows)
+    main.add_command(simulate.simulate)
 
 
 _register()

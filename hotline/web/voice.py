@@ -7,9 +7,9 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks.call_status import apply_call_status
 from hotline.calls import add_event, get_or_create_call
-from hotline.config_files import load_yaml
-from hotline.twiml import FALLBACK_PATH, fallback_answer, say
+from hotline.twiml import fallback_answer
 from hotline.web.extensions import db
+from hotline.web.ivr import start_flow
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
 
@@ -20,20 +20,16 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 @twilio_signed
 @voice_guard
 def incoming():  # type: ignore[no-untyped-def]
-    """A new call: record it, greet the caller and hand over to the duty line."""
+    """A new call: record it and start the 12348 IVR flow."""
     call_sid = require_call_sid()
     session = db.session
     call, created = get_or_create_call(
         session, call_sid, request.form.get("From"), request.form.get("To")
     )
     add_event(session, call, "incoming" if created else "incoming_retry")
+    twiml = start_flow(session, call)
     session.commit()
-    settings = current_app.config["HOTLINE_SETTINGS"]
-    greeting = load_yaml(settings.config_dir / "greeting.yaml")["welcome"]
-    response = VoiceResponse()
-    say(response, greeting, current_app.config["HOTLINE_VOICE"])
-    response.redirect(FALLBACK_PATH, method="POST")
-    return twiml_response(str(response))
+    return twiml_response(twiml)
 
 
 @bp.post("/status")
