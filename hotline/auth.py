@@ -18,6 +18,7 @@ from hotline.passwords import hash_password, verify_password
 TOKEN_LIFETIME = timedelta(hours=12)
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class AccountLocked(HotlineError):
@@ -71,7 +72,8 @@ def authenticate(
     if user is None or not user.is_active:
         # Hash anyway so an unknown username takes as long as a wrong password.
         verify_password(_dummy_hash(), password)
-        audit(session, "login_failed", None, "user", username[:64], remote_addr, reason="unknown")
+        # The typed name is not logged: people type passwords into the username box.
+        audit(session, "login_failed", None, "user", None, remote_addr, reason="unknown_user")
         raise Unauthorized("wrong username or password")
     if user.locked_until is not None and user.locked_until > now:
         audit(session, "login_refused_locked", user.id, "user", str(user.id), remote_addr)
@@ -114,7 +116,9 @@ def user_for_token(session: Session, token: str, now: datetime) -> tuple[User, A
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("account disabled")
-    row.last_used_at = now
+    # Console pages poll every few seconds: a write per minute is enough for this field.
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        row.last_used_at = now
     return user, row
 
 

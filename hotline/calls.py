@@ -62,7 +62,8 @@ def get_or_create_call(
         caller_id=caller.id,
         from_number=phone if direction == "inbound" else normalize_or_anonymous(from_number),
         to_number=normalize_or_anonymous(to_number) if direction == "inbound" else phone,
-        priority=1 if caller.green_channel else 0,
+        # Withheld numbers share one caller row: its flags must not pass between callers.
+        priority=1 if caller.green_channel and phone != ANONYMOUS else 0,
         repeat_caller=repeat,
         started_at=now,
     )

@@ -30,6 +30,9 @@ DEV_SECRET_KEY = "development-only-secret-key"
 DEV_ACCOUNT_SID = "AC" + "0" * 32
 DEV_AUTH_TOKEN = "development-auth-token"
 DEV_HOTLINE_NUMBER = "+8645112348"
+DEV_API_KEY_SID = "SK" + "0" * 32
+DEV_API_KEY_SECRET = "development-api-key-secret-not-for-production"
+DEV_TWIML_APP_SID = "AP" + "0" * 32
 
 
 class SettingsError(Exception):
@@ -59,6 +62,12 @@ class Settings:
     trusted_proxies: int = 0
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
+    # Browser answering (Twilio Voice JS SDK): None in production until configured.
+    twilio_api_key_sid: str | None = DEV_API_KEY_SID
+    twilio_api_key_secret: str | None = DEV_API_KEY_SECRET
+    twilio_twiml_app_sid: str | None = DEV_TWIML_APP_SID
+    # Seconds a username must wait after its n-th failed login: base * 2**(n-1), capped.
+    login_slowdown_seconds: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -116,6 +125,24 @@ def _parse_e164(variable: str, value: str) -> str:
     if not phonenumbers.is_possible_number(number):
         raise SettingsError(variable, f"is not a possible phone number: {value!r}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse_sid(variable: str, value: str | None, prefix: str, default: str | None) -> str | None:
+    if value is None:
+        return default
+    if not (value.startswith(prefix) and len(value) == 34):
+        raise SettingsError(variable, f"must be '{prefix}' followed by 32 characters")
+    return value
+
+
+def _parse_seconds(variable: str, value: str, maximum: float) -> float:
+    try:
+        number = float(value.strip())
+    except ValueError:
+        raise SettingsError(variable, f"must be a number of seconds, got {value!r}") from None
+    if not 0 <= number <= maximum:
+        raise SettingsError(variable, f"must be between 0 and {maximum:g}, got {number:g}")
+    return number
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -190,4 +217,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "HOTLINE_MAX_BODY_BYTES", get("HOTLINE_MAX_BODY_BYTES") or str(64 * 1024), 1024, 10**8
         ),
         log_level=log_level,
+        twilio_api_key_sid=_parse_sid(
+            "TWILIO_API_KEY_SID",
+            get("TWILIO_API_KEY_SID"),
+            "SK",
+            None if hotline_env == "production" else DEV_API_KEY_SID,
+        ),
+        twilio_api_key_secret=get("TWILIO_API_KEY_SECRET")
+        or (None if hotline_env == "production" else DEV_API_KEY_SECRET),
+        twilio_twiml_app_sid=_parse_sid(
+            "TWILIO_TWIML_APP_SID",
+            get("TWILIO_TWIML_APP_SID"),
+            "AP",
+            None if hotline_env == "production" else DEV_TWIML_APP_SID,
+        ),
+        login_slowdown_seconds=_parse_seconds(
+            "HOTLINE_LOGIN_SLOWDOWN", get("HOTLINE_LOGIN_SLOWDOWN") or "1", 60
+        ),
     )

@@ -29,6 +29,8 @@ def environment_for_tests(instance_dir: Path) -> dict[str, str]:
         "HOTLINE_PUBLIC_URL": PUBLIC_URL,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "SECRET_KEY": "test-secret-key-not-for-production",
+        # Failed logins are throttled by time; tests that check the throttle set it themselves.
+        "HOTLINE_LOGIN_SLOWDOWN": "0",
     }
     for name in ("DATABASE_URL", "REDIS_URL"):
         if os.environ.get(name):
@@ -100,3 +102,51 @@ def db_session(runtime: Runtime):
     """A database session for arranging and asserting."""
     with runtime.session() as session:
         yield session
+
+
+@pytest.fixture
+def clock(app):
+    """The IVR's clock on the app under test, set to a weekday morning that is no holiday."""
+    from hotline.web.ivr import CLOCK_CONFIG
+    from tests.ivr_flows.support import Clock
+
+    app.config[CLOCK_CONFIG] = Clock()
+    return app.config[CLOCK_CONFIG]
+
+
+@pytest.fixture
+def caller(app, clock):
+    """A TwiML-following test caller on the app, checking every IVR answer's TwiML."""
+    from tests.ivr_flows.support import caller_for
+
+    return caller_for(app, AUTH_TOKEN)
+
+
+@pytest.fixture
+def routing_clock(app):
+    """A manual clock shared by the queue webhooks (app.config HOTLINE_CLOCK) and the router."""
+    from routing.clock import ManualClock
+
+    clock = ManualClock()
+    app.config["HOTLINE_CLOCK"] = clock
+    return clock
+
+
+@pytest.fixture
+def router(runtime, routing_clock, fake_twilio):  # noqa: F811
+    """The router, run in-process one cycle at a time (router.run_once()) on the manual clock."""
+    from hotline.telephony import Telephony
+    from routing.router import Router
+
+    credentials = runtime.settings.with_overrides(
+        twilio_account_sid=fake_twilio.account_sid, twilio_auth_token=fake_twilio.auth_token
+    )
+    return Router(runtime, Telephony.from_settings(credentials), routing_clock)
+
+
+@pytest.fixture
+def routing_caller(app):
+    """A TwiML-following caller whose dialled agents answer as each test plans."""
+    from tests.routing.helpers import RoutingCaller
+
+    return RoutingCaller(app.test_client(), AUTH_TOKEN)

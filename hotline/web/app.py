@@ -63,12 +63,17 @@ def create_app(
     db.init_app(app)
     redis_store.init_app(app)
 
-    from hotline.web import api, errors, health, queue, sms, voice
+    from hotline.web import api, errors, health, ivr, queue, sms, voice
 
     app.register_blueprint(health.bp)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(ivr.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
+
+    from hotline.web import pages
+
+    pages.register(app)  # login, console, call log; CSRF for browser sessions
     return app

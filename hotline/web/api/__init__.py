@@ -9,7 +9,15 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 def register_routes() -> None:
     """Import the route modules so they attach to the blueprint."""
-    from hotline.web.api import tokens  # noqa: F401
+    from hotline.web.api import (  # noqa: F401
+        agents,
+        calls,
+        consultations,
+        me,
+        openapi,
+        tokens,  # noqa: F401
+        voice_token,
+    )
 
 
 register_routes()

@@ -1,4 +1,4 @@
-"""Bearer-token authentication and role checks for API routes."""
+"""Bearer-token (or page-session) authentication and role checks for API routes."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from flask import g, request
 from hotline.auth import user_for_token
 from hotline.db import utcnow
 from hotline.errors import Forbidden, Unauthorized
-from hotline.models import User
+from hotline.models import ApiToken, User
+from hotline.web.csrf import protect_session_request
 from hotline.web.extensions import db
+from hotline.web.login_session import session_user
 
 
 def bearer_token() -> str:
@@ -29,13 +31,26 @@ def current_user() -> User:
     return g.api_user
 
 
+def _authenticate() -> tuple[User, ApiToken | None]:
+    """The bearer token's user; without an Authorization header, the page session's user.
+
+    A page session must also carry the CSRF token on unsafe methods; a bearer token need not.
+    """
+    if "Authorization" not in request.headers:
+        user = session_user(db.session)
+        if user is not None:
+            protect_session_request()
+            return user, None
+    return user_for_token(db.session, bearer_token(), utcnow())
+
+
 def token_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Require a valid bearer token, and one of the roles when any are given."""
+    """Require a valid bearer token (or page session), and one of the roles when any are given."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user, token = user_for_token(db.session, bearer_token(), utcnow())
+            user, token = _authenticate()
             if roles and user.role not in roles:
                 raise Forbidden(f"this needs the role {' or '.join(roles)}")
             g.api_user = user

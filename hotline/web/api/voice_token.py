@@ -1,0 +1,84 @@
+"""POST /api/voice/token: a Twilio Voice access token for agents who answer in the browser."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, jsonify
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
+
+from hotline.consultations import agent_of
+from hotline.db import utcnow
+from hotline.errors import Forbidden, HotlineError
+from hotline.settings import Settings
+from hotline.web.api import bp
+from hotline.web.api.docs import api_doc
+from hotline.web.api.schemas import AGENT_ROLES, VOICE_TOKEN
+from hotline.web.api.security import current_user, token_required
+from hotline.web.extensions import db
+
+VOICE_TOKEN_LIFETIME = timedelta(hours=1)
+
+
+class NotConfigured(HotlineError):
+    """A feature needs settings this deployment has not given."""
+
+    status = 503
+    code = "not_configured"
+
+
+def browser_identity(contact: str) -> str | None:
+    """NAME for a client:NAME contact, None for a phone number."""
+    return contact.removeprefix("client:") if contact.startswith("client:") else None
+
+
+def voice_access_token(settings: Settings, identity: str, ttl: timedelta) -> str:
+    """A signed Twilio access token letting `identity` receive calls and dial the TwiML app."""
+    if not (
+        settings.twilio_api_key_sid
+        and settings.twilio_api_key_secret
+        and settings.twilio_twiml_app_sid
+    ):
+        raise NotConfigured(
+            "browser answering needs TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET and "
+            "TWILIO_TWIML_APP_SID"
+        )
+    token = AccessToken(
+        settings.twilio_account_sid,
+        settings.twilio_api_key_sid,
+        settings.twilio_api_key_secret,
+        identity=identity,
+        ttl=int(ttl.total_seconds()),
+    )
+    token.add_grant(
+        VoiceGrant(outgoing_application_sid=settings.twilio_twiml_app_sid, incoming_allow=True)
+    )
+    return token.to_jwt()
+
+
+@bp.post("/voice/token")
+@api_doc(
+    "A Twilio Voice access token for an agent whose contact is client:NAME (identity NAME)",
+    response=VOICE_TOKEN,
+    status=201,
+    roles=AGENT_ROLES,
+    errors=(503,),
+)
+@token_required(*AGENT_ROLES)
+def voice_token():  # type: ignore[no-untyped-def]
+    """Issue a short-lived Voice SDK token for browser answering."""
+    agent = agent_of(db.session, current_user())
+    identity = browser_identity(agent.contact) if agent else None
+    if identity is None:
+        raise Forbidden("your calls ring on your phone; browser answering needs a client: contact")
+    settings: Settings = current_app.config["HOTLINE_SETTINGS"]
+    now = utcnow()
+    token = voice_access_token(settings, identity, VOICE_TOKEN_LIFETIME)
+    return jsonify(
+        {
+            "token": token,
+            "identity": identity,
+            "expires_at": (now + VOICE_TOKEN_LIFETIME).isoformat(),
+        }
+    ), 201

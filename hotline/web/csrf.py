@@ -1,0 +1,79 @@
+"""CSRF protection for everything a browser session can do, and the pages' security headers.
+
+Checked (X-CSRFToken header or csrf_token form field) on every unsafe request that a session
+cookie could authenticate: page forms, and API calls made with the page session. Not checked on
+Twilio webhooks (signed instead) and on API calls with a bearer token (no ambient credential).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from hotline.web.login_session import SESSION_LIFETIME
+
+csrf = CSRFProtect()
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Twilio-facing paths: authenticated by X-Twilio-Signature, never by a browser session.
+WEBHOOK_PREFIXES = ("/voice/", "/sms/", "/queue/", "/ivr/")
+
+# Pages load nothing from another host; the browser phone talks to Twilio's signalling and
+# media servers only (connect-src / media from the Voice SDK itself, never scripts).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' wss://*.twilio.com https://*.twilio.com; media-src 'self' blob:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def protect_session_request() -> None:
+    """Check the CSRF token of an unsafe request authenticated by the page session."""
+    if request.method not in SAFE_METHODS:
+        csrf.protect()
+
+
+def init_app(app: Flask) -> None:
+    """Install CSRF checks, session cookie settings and security headers on the app."""
+    settings = app.config["HOTLINE_SETTINGS"]
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    # The console stays open for a whole shift: the token lives as long as the session.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    # Flask has defaults for these, so they are set, not defaulted.
+    app.config.update(
+        SESSION_COOKIE_NAME="hotline_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+    )
+    csrf.init_app(app)
+
+    @app.before_request
+    def _check_page_csrf():  # type: ignore[no-untyped-def]
+        path = request.path
+        if path.startswith("/api/") or path.startswith(WEBHOOK_PREFIXES):
+            return None  # API: checked by token_required when the session authenticates
+        protect_session_request()
+        return None
+
+    @app.errorhandler(CSRFError)
+    def _csrf_failed(exc: CSRFError):  # type: ignore[no-untyped-def]
+        message = "missing or expired CSRF token; reload the page and try again"
+        if request.path.startswith("/api/"):
+            return jsonify({"error": "csrf_failed", "message": message}), 400
+        return render_template("error.html", status=400, message="页面已过期，请刷新后重试。"), 400
+
+    @app.after_request
+    def _security_headers(response):  # type: ignore[no-untyped-def]
+        if request.path.startswith(WEBHOOK_PREFIXES):
+            return response
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Cache-Control", "no-store")
+        elif request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,55 @@
+"""The staff pages (Simplified Chinese): login, the agent console and the consultation log."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import generate_csrf
+
+from hotline.consultations import is_supervisor
+from hotline.models.vocabulary import AGENT_ROLES
+from hotline.timefmt import format_local
+from hotline.web import csrf
+from hotline.web.pages import access, auth, call_log, console, consultation_pages
+from hotline.web.presenters import (
+    AGENT_STATUS_LABELS,
+    EVENT_LABELS,
+    OUTCOME_LABELS,
+    ROLE_LABELS,
+    STAGE_LABELS,
+    group_label,
+    region_label,
+    service_label,
+)
+
+
+def _duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}分{rest:02d}秒" if minutes else f"{rest}秒"
+
+
+def register(app: Flask) -> None:
+    """Install CSRF protection and the page blueprints on the app."""
+    csrf.init_app(app)
+    for blueprint in (auth.bp, console.bp, call_log.bp, consultation_pages.bp):
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def _page_globals():  # type: ignore[no-untyped-def]
+        return {
+            "current_user": access.page_user(),
+            "csrf_token": generate_csrf,
+            "is_supervisor": is_supervisor,
+            "agent_roles": AGENT_ROLES,
+            "role_labels": ROLE_LABELS,
+            "stage_labels": STAGE_LABELS,
+            "outcome_labels": OUTCOME_LABELS,
+            "event_labels": EVENT_LABELS,
+            "status_labels": AGENT_STATUS_LABELS,
+            "service_label": service_label,
+            "region_label": region_label,
+            "group_label": group_label,
+            "duration": _duration,
+            "local_time": format_local,
+        }

@@ -1,0 +1,35 @@
+"""The agent console: status, the incoming-call card and the consultation form."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from hotline.consultations import DISPOSITIONS, agent_of
+from hotline.web.extensions import db
+from hotline.web.pages.access import AGENTS, login_required, page_user
+from hotline.web.presenters import regions, taxonomy
+
+bp = Blueprint("console", __name__)
+
+
+@bp.get("/console")
+@login_required(*AGENTS)
+def console():  # type: ignore[no-untyped-def]
+    """The page an on-duty agent keeps open; it updates itself by polling the API."""
+    user = page_user()
+    agent = agent_of(db.session, user)
+    if agent is None:
+        return redirect(url_for("call_log.calls"))
+    region_directory = regions()
+    offices = sorted(
+        {r.legal_aid_centre.name for r in region_directory.regions}
+        | {r.mediation_office.name for r in region_directory.regions}
+    )
+    return render_template(
+        "console.html",
+        agent=agent,
+        groups=taxonomy().groups,
+        dispositions=DISPOSITIONS,
+        offices=offices,
+        browser_phone=agent.contact.startswith("client:"),
+    )
