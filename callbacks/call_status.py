@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +12,19 @@ from hotline.db import utcnow
 from hotline.models import Call
 
 FINAL_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
+
+log = logging.getLogger("hotline.callbacks")
+
+# Called as hook(session, call, stage_before) when a final status ends a call (e.g. routing
+# takes the caller out of its queue and frees the agent); registered by the layers above.
+FinalStatusHook = Callable[[Session, Call, str], None]
+_final_status_hooks: list[FinalStatusHook] = []
+
+
+def add_final_status_hook(hook: FinalStatusHook) -> None:
+    """Run `hook` whenever a final status ends a call (registering twice is harmless)."""
+    if hook not in _final_status_hooks:
+        _final_status_hooks.append(hook)
 
 
 def apply_call_status(session: Session, params: Mapping[str, str]) -> Call:
@@ -34,6 +48,11 @@ def apply_call_status(session: Session, params: Mapping[str, str]) -> Call:
             call.talk_seconds = max(0, int((now - call.answered_at).total_seconds()))
         if call.queued_at is not None and call.wait_seconds is None:
             call.wait_seconds = max(0, int((now - call.queued_at).total_seconds()))
+        for hook in list(_final_status_hooks):
+            try:
+                hook(session, call, call.hangup_stage or "")
+            except Exception:  # noqa: BLE001 - the status itself must still be recorded
+                log.exception("final-status hook %r failed for %s", hook, call_sid)
     return call
 
 

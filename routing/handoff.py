@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import redis
 from sqlalchemy.orm import Session
 
+from hotline.after_commit import after_commit
 from hotline.calls import add_event
 from hotline.db import utcnow
 from hotline.models import Call
+from routing import events
+from routing.clock import to_ms
+from routing.state import CallerState, RoutingState
+
+log = logging.getLogger("hotline.routing")
 
 QUEUE_WAIT_PATH = "/queue/wait"
 QUEUE_LEFT_PATH = "/queue/left"
@@ -40,11 +48,60 @@ def twilio_queue_name(region: str) -> str:
     return f"hotline-{region}"
 
 
+def placement_for(region: str) -> QueuePlacement:
+    """The <Enqueue> of a region's callers (also used to put a caller back in line)."""
+    return QueuePlacement(
+        queue_name=twilio_queue_name(region),
+        wait_url=QUEUE_WAIT_PATH,
+        action_url=QUEUE_LEFT_PATH,
+    )
+
+
+def caller_from_call(call: Call, cls: int | None = None) -> CallerState:
+    """The routing state of a queued call (class: its priority unless given)."""
+    priority = int(call.priority or 0)
+    return CallerState(
+        call_sid=call.call_sid,
+        call_id=call.id,
+        service=call.service or "",
+        group=call.group or "",
+        topic=call.topic or "",
+        region=call.region or "province",
+        priority=priority,
+        cls=priority if cls is None else cls,
+        enqueued_ms=to_ms(call.queued_at or utcnow()),
+        repeat_caller=bool(call.repeat_caller),
+        state="waiting",
+        agent_id=None,
+        offer_id="",
+        reach=0,
+        nobody=False,
+        ready_agents=0,
+        retry_at_ms=0,
+    )
+
+
+def push_caller(client: redis.Redis, caller: CallerState) -> None:
+    """Put a committed queued call into the live queue and wake the routers."""
+    RoutingState(client).enqueue(caller)
+    events.publish(client, "enqueued", caller.call_sid)
+
+
 def enqueue(
-    session: Session, client: redis.Redis, call: Call, request: QueueRequest
+    session: Session,
+    client: redis.Redis,
+    call: Call,
+    request: QueueRequest,
+    *,
+    now: datetime | None = None,
 ) -> QueuePlacement:
-    """Record the call as queued with its service, group, topic, region and priority."""
-    now = utcnow()
+    """Record the call as queued; once the transaction commits, it joins the live queue.
+
+    The push to Redis waits for the commit (an after-commit hook) so a router never offers a
+    call whose row it cannot see yet. If that push is lost, the first request of the waitUrl
+    (which Twilio sends as soon as the caller is in its queue) puts the caller in line again.
+    """
+    now = now or utcnow()
     call.service = request.service
     call.group = request.group
     call.topic = request.topic
@@ -62,8 +119,6 @@ def enqueue(
         region=request.region,
         priority=request.priority,
     )
-    return QueuePlacement(
-        queue_name=twilio_queue_name(request.region),
-        wait_url=QUEUE_WAIT_PATH,
-        action_url=QUEUE_LEFT_PATH,
-    )
+    session.flush()
+    after_commit(session, push_caller, client, caller_from_call(call))
+    return placement_for(request.region)

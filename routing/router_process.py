@@ -7,7 +7,12 @@ import os
 import socket
 import threading
 
-import redis
+from hotline.runtime import Runtime
+from hotline.telephony import Telephony
+from routing.clock import system_clock
+from routing.config import load_routing_config
+from routing.rebuild import RebuildReport, rebuild
+from routing.router import Router
 
 log = logging.getLogger("hotline.router")
 
@@ -19,14 +24,24 @@ def heartbeat_key() -> str:
     return f"hotline:routers:{socket.gethostname()}:{os.getpid()}"
 
 
-def run_router(client: redis.Redis, stop: threading.Event, beat: float = HEARTBEAT_SECONDS) -> None:
-    """Run until `stop` is set, refreshing a heartbeat key so operators can see live routers."""
+def rebuild_now(runtime: Runtime) -> RebuildReport:
+    """Replace the live routing state with one rebuilt from the database."""
+    config = load_routing_config(runtime.settings.config_dir)
+    with runtime.session() as session:
+        return rebuild(runtime.redis, session, config, system_clock())
+
+
+def run_router(runtime: Runtime, stop: threading.Event, beat: float = HEARTBEAT_SECONDS) -> None:
+    """Route calls until `stop` is set, refreshing a heartbeat key so operators see live routers."""
     key = heartbeat_key()
-    log.info("router started (%s); matching policy not active in this release", key)
+    # The Twilio SDK logs every request at INFO: keep the router's log about routing.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    # Announce at once, before the first cycle (which may have to rebuild the state).
+    runtime.redis.set(key, "alive", ex=int(beat * 3))
+    router = Router(runtime, Telephony.from_settings(runtime.settings))
+    log.info("router started (%s)", key)
     try:
-        while not stop.is_set():
-            client.set(key, "alive", ex=int(beat * 3))
-            stop.wait(beat)
+        router.run(stop, beat=beat, heartbeat=key)
     finally:
-        client.delete(key)
+        runtime.redis.delete(key)
         log.info("router stopped cleanly")

@@ -40,15 +40,29 @@ def worker() -> None:
 
 
 @click.command()
-def router() -> None:
-    """Run the router process until SIGTERM or SIGINT."""
-    from routing.router_process import run_router
+@click.option(
+    "--rebuild",
+    "rebuild_only",
+    is_flag=True,
+    help="rebuild the live routing state in Redis from the database, then exit",
+)
+def router(rebuild_only: bool) -> None:
+    """Run the router process until SIGTERM or SIGINT (or rebuild its state and exit)."""
+    from routing.router_process import rebuild_now, run_router
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    rt = cli_runtime(needs_schema=False)
+    rt = cli_runtime(needs_schema=rebuild_only)
+    if rebuild_only:
+        report = rebuild_now(rt)
+        click.echo(
+            f"routing state rebuilt: {report.waiting} waiting, {report.offered} ringing, "
+            f"{report.talking} talking, {report.agents} agents"
+        )
+        rt.close()
+        return
     stop = threading.Event()
     _stop_on_signals(stop)
-    run_router(rt.redis, stop)
+    run_router(rt, stop)
     rt.close()
 
 

@@ -1,44 +1,358 @@
-"""Waiting in a Twilio queue: the hold music page and the Enqueue action."""
+"""Waiting in a Twilio queue and being connected to an agent: the queue's Twilio webhooks.
+
+/queue/wait          the waitUrl of every <Enqueue>: position, expected wait, call-back offer
+/queue/wait-choice   the Gather of the wait page: 1 = call-back, (offer mode) 2/none = voicemail
+/queue/left          the <Enqueue> action: bridged, hang-up, leave, queue-full, redirected, error
+/queue/rejoin        put the caller (back) in its region's queue
+/queue/connect       where the router redirects a matched caller: <Dial> the agent
+/queue/whisper       the agent's leg before the bridge: "婚姻家庭，哈尔滨。按1接听。"
+/queue/dial-result   the <Dial> action: talk over (goodbye) or a miss (back to the head of the line)
+/queue/offer-choice  call-back or voicemail for a caller out of the queue (queue full)
+/queue/voicemail     the <Record> action: store the message
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from datetime import datetime
+
+from flask import Blueprint, current_app, has_app_context, request
+from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
+from callbacks.call_status import add_final_status_hook
 from callbacks.queue_events import record_queue_exit
-from hotline.twiml import say
-from hotline.web.extensions import db
+from hotline.calls import find_call
+from hotline.db import utcnow
+from hotline.models import Call
+from hotline.settings import Settings
+from hotline.taxonomy import load_taxonomy
+from hotline.twiml import FALLBACK_PATH
+from hotline.web.extensions import db, redis_store, runtime
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
+from routing import connect as connecting
+from routing import queue_twiml as twiml
+from routing import waiting
+from routing.config import RoutingConfig, load_queue_prompts, load_routing_config
+from routing.rebuild import ensure_built
+from routing.regions import PROVINCE, load_regions
+from routing.state import RoutingState
+from routing.transactions import writing
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
+# Every queue webhook writes: take the write lock first (SQLite; see routing.transactions).
+write_lock = writing(lambda: db.session)
 
-HOLD_PROMPT = "您好，值班人员正在通话中，请您耐心等待，我们会尽快为您接通。"
+# The same clock the IVR uses (app.config["HOTLINE_CLOCK"], a callable returning aware "now").
+CLOCK_CONFIG = "HOTLINE_CLOCK"
+
+
+def now() -> datetime:
+    """The time routing works with (a configured clock in tests and simulations)."""
+    clock = current_app.config.get(CLOCK_CONFIG)
+    return clock() if clock is not None else utcnow()
+
+
+def settings() -> Settings:
+    """The app's settings."""
+    return current_app.config["HOTLINE_SETTINGS"]
+
+
+def routing_config() -> RoutingConfig:
+    """The routing timers and limits of this deployment."""
+    return load_routing_config(settings().config_dir)
+
+
+def url_for_twilio(path: str) -> str:
+    """An absolute URL on the public base (keeps a path prefix behind a proxy)."""
+    return (settings().public_url or request.script_root) + path
+
+
+def speaker() -> twiml.Speaker:
+    """Prompts, voice and URL maker of this request."""
+    prompts = load_queue_prompts(settings().config_dir)
+    return twiml.Speaker(prompts, current_app.config["HOTLINE_VOICE"], url_for_twilio)
+
+
+def _live_state() -> None:
+    """Make sure the live routing state exists (rebuilt from the database after a Redis loss)."""
+    ensure_built(redis_store.client, runtime().session, routing_config(), now())
+
+
+def _answer(session: Session, text: str):  # type: ignore[no-untyped-def]
+    session.commit()
+    return twiml_response(text)
+
+
+def _hangup() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
+# ----- waiting ---------------------------------------------------------------------------------
 
 
 @bp.post("/wait")
 @twilio_signed
 @voice_guard
+@write_lock
 def wait():  # type: ignore[no-untyped-def]
-    """The waitUrl of every <Enqueue>: what a waiting caller hears."""
-    response = VoiceResponse()
-    say(response, HOLD_PROMPT, current_app.config["HOTLINE_VOICE"])
-    response.pause(length=20)
-    return twiml_response(str(response))
+    """The waitUrl: position and expected wait, the call-back offer, then hold."""
+    call_sid = require_call_sid()
+    _live_state()
+    session = db.session
+    view = waiting.wait_view(redis_store.client, session, routing_config(), call_sid, now())
+    say = speaker()
+    if view.state == "waiting" and view.alternatives:
+        key = "nobody" if view.alternatives == "nobody" else "waited_long"
+        return _answer(session, twiml.alternatives_in_queue(say, key))
+    if view.state == "waiting":
+        # The whole wait counts (Twilio's QueueTime restarts when a caller is put back).
+        first = view.waited_seconds < routing_config().announce_every_seconds
+        text = twiml.waiting(say, view.ahead, view.minutes, first, view.pause_seconds)
+        return _answer(session, text)
+    if view.state in ("offered", "talking"):
+        return _answer(session, twiml.holding(say, view.pause_seconds, "connecting"))
+    if view.state == "left":
+        return _answer(session, twiml.leave_queue(say))
+    return _answer(session, twiml.holding(say, 20))
+
+
+@bp.post("/wait-choice")
+@twilio_signed
+@voice_guard
+@write_lock
+def wait_choice():  # type: ignore[no-untyped-def]
+    """A key pressed while waiting: 1 = call-back instead; in offer mode 2 or none = voicemail."""
+    call_sid = require_call_sid()
+    _live_state()
+    session = db.session
+    client = redis_store.client
+    config = routing_config()
+    say = speaker()
+    digits = request.form.get("Digits", "").strip()
+    offer_mode = request.args.get("mode") == "offer"
+    if digits == "1":
+        outcome = waiting.choose_callback(client, session, config, call_sid, now())
+        if outcome == "ok":
+            return _answer(session, twiml.leave_queue(say))
+        if outcome == "anonymous":
+            chosen = waiting.choose_voicemail(client, session, config, call_sid, now(), "anonymous")
+            if chosen == "ok":
+                return _answer(session, twiml.leave_queue(say, "callback_anonymous"))
+        if outcome == "busy":
+            return _answer(session, twiml.say_only(say, "connecting"))
+        return _answer(session, twiml.say_only(say, "keep_waiting"))
+    if offer_mode:
+        outcome = waiting.choose_voicemail(client, session, config, call_sid, now(), "offer")
+        if outcome == "ok":
+            return _answer(session, twiml.leave_queue(say))
+        if outcome == "busy":
+            return _answer(session, twiml.say_only(say, "connecting"))
+    return _answer(session, twiml.say_only(say, "keep_waiting"))
 
 
 @bp.post("/left")
 @twilio_signed
 @voice_guard
+@write_lock
 def left():  # type: ignore[no-untyped-def]
-    """The Enqueue action: the caller left the queue (bridged, hung up, or queue full)."""
-    require_call_sid()
+    """The Enqueue action: why the caller left the queue, and what they hear next."""
+    call_sid = require_call_sid()
+    _live_state()
     session = db.session
-    record_queue_exit(session, request.form)
-    session.commit()
-    response = VoiceResponse()
-    if request.form.get("QueueResult") in ("queue-full", "error", "system-error"):
-        response.redirect("/voice/fallback", method="POST")
-    else:
-        response.hangup()
-    return twiml_response(str(response))
+    client = redis_store.client
+    moment = now()
+    say = speaker()
+    result = request.form.get("QueueResult", "")
+    call = record_queue_exit(session, request.form, moment)
+    if call is None or result == "hangup":
+        if call is not None:
+            waiting.caller_gone(client, session, routing_config(), call, moment)
+        return _answer(session, _hangup())
+    if result == "leave":
+        if call.outcome == "callback":
+            return _answer(session, twiml.goodbye(say, "callback_done"))
+        if call.stage == "voicemail":
+            return _answer(session, twiml.voicemail(say))
+        if call.stage == "queued":
+            return _answer(session, twiml.enqueue_again(say, call.region or PROVINCE))
+        return _answer(session, twiml.goodbye(say))
+    if result == "queue-full":
+        waiting.leave_for_alternatives(client, session, call, moment, "queue_full")
+        return _answer(session, twiml.alternatives_out_of_queue(say, "queue_full"))
+    if result in ("error", "system-error"):
+        # Twilio could not queue the call: the static fallback (backup duty line) takes over.
+        RoutingState(client).remove(call_sid, 0, 0, only_waiting=True)
+        if call.stage == "queued":
+            call.stage = "ended"
+            call.outcome = "fallback"
+            call.ended_at = moment
+        response = VoiceResponse()
+        response.redirect(url_for_twilio(FALLBACK_PATH), method="POST")
+        return _answer(session, str(response))
+    if result.startswith("redirected") or result == "bridging-in-process":
+        # The router moved the caller on (its TwiML is ignored by then): nothing to do.
+        return _answer(session, str(VoiceResponse()))
+    return _answer(session, _hangup())
+
+
+@bp.post("/rejoin")
+@twilio_signed
+@voice_guard
+@write_lock
+def rejoin():  # type: ignore[no-untyped-def]
+    """Put a queued caller (back) in its region's Twilio queue."""
+    call_sid = require_call_sid()
+    _live_state()
+    session = db.session
+    call = find_call(session, call_sid)
+    state = RoutingState(redis_store.client)
+    action = connecting.back_in_line(state, session, call, now())
+    if action == "rejoin" and call is not None:
+        return _answer(session, twiml.enqueue_again(speaker(), call.region or PROVINCE))
+    return _answer(session, twiml.goodbye(speaker()))
+
+
+# ----- connecting ------------------------------------------------------------------------------
+
+
+@bp.post("/connect")
+@twilio_signed
+@voice_guard
+@write_lock
+def connect():  # type: ignore[no-untyped-def]
+    """The router redirected a matched caller here: ring the agent of the offer."""
+    call_sid = require_call_sid()
+    _live_state()
+    session = db.session
+    config = routing_config()
+    step = connecting.connect(
+        redis_store.client, session, config, request.args.get("offer", ""), call_sid, now()
+    )
+    say = speaker()
+    if step.action == "dial":
+        offer = request.args.get("offer", "")
+        text = twiml.dial_agent(say, offer, step.contact, config.ring_timeout_seconds)
+        return _answer(session, text)
+    if step.action == "rejoin":
+        return _answer(session, twiml.enqueue_again(say, step.region))
+    return _answer(session, twiml.goodbye(say))
+
+
+def whisper_text(call: Call | None) -> str:
+    """What the agent hears: green channel, service, topic and region of the call."""
+    prompts = load_queue_prompts(settings().config_dir)
+    if call is None:
+        return prompts.text("whisper", green="", service="", topic="", region="")
+    config_dir = settings().config_dir
+    taxonomy = load_taxonomy(config_dir)
+    service = next((s.name for s in taxonomy.services if s.code == call.service), "人工服务")
+    region = load_regions(config_dir).get(call.region or "")
+    region_name = region.name if region is not None else "全省"
+    green = prompts.text("whisper_green") if (call.priority or 0) > 0 else ""
+    return prompts.text(
+        "whisper", green=green, service=service, topic=call.topic or "", region=region_name
+    )
+
+
+@bp.post("/whisper")
+@twilio_signed
+@voice_guard
+@write_lock
+def whisper():  # type: ignore[no-untyped-def]
+    """The agent's leg: hear what the call is about and press 1 to take it."""
+    require_call_sid()
+    _live_state()
+    session = db.session
+    offer = request.args.get("offer", "")
+    digits = request.form.get("Digits") if "Digits" in request.form else None
+    step = connecting.whisper(redis_store.client, session, offer, digits, now())
+    say = speaker()
+    if step.action == "ask":
+        return _answer(session, twiml.whisper(say, offer, whisper_text(step.call)))
+    if step.action == "bridge":
+        return _answer(session, twiml.bridge())
+    if step.action == "declined":
+        return _answer(session, twiml.hang_up_agent(say, "whisper_no_key"))
+    return _answer(session, twiml.hang_up_agent(say, "whisper_gone"))
+
+
+@bp.post("/dial-result")
+@twilio_signed
+@voice_guard
+@write_lock
+def dial_result():  # type: ignore[no-untyped-def]
+    """The Dial ended: after a talk say goodbye; after a miss go back to the head of the line."""
+    call_sid = require_call_sid()
+    _live_state()
+    session = db.session
+    step = connecting.dial_result(
+        redis_store.client,
+        session,
+        routing_config(),
+        request.args.get("offer", ""),
+        call_sid,
+        request.form.get("DialCallStatus", ""),
+        now(),
+    )
+    say = speaker()
+    if step.action == "requeued":
+        return _answer(session, twiml.enqueue_again(say, step.region, "agent_missed"))
+    if step.action == "rejoin":
+        return _answer(session, twiml.enqueue_again(say, step.region))
+    return _answer(session, twiml.goodbye(say))
+
+
+# ----- out of the queue ------------------------------------------------------------------------
+
+
+@bp.post("/offer-choice")
+@twilio_signed
+@voice_guard
+@write_lock
+def offer_choice():  # type: ignore[no-untyped-def]
+    """Call-back (1) or voicemail (anything else) for a caller who could not wait in line."""
+    call_sid = require_call_sid()
+    session = db.session
+    say = speaker()
+    call = find_call(session, call_sid)
+    if call is None:
+        return _answer(session, twiml.voicemail(say))
+    if request.form.get("Digits", "").strip() == "1":
+        if waiting.callback_from_offer(session, call, now()) == "ok":
+            return _answer(session, twiml.goodbye(say, "callback_done"))
+        call.stage = "voicemail"
+        return _answer(session, twiml.voicemail(say, "callback_anonymous"))
+    call.stage = "voicemail"
+    return _answer(session, twiml.voicemail(say))
+
+
+@bp.post("/voicemail")
+@twilio_signed
+@voice_guard
+@write_lock
+def voicemail():  # type: ignore[no-untyped-def]
+    """The Record action: keep the caller's message as a pending voicemail."""
+    call_sid = require_call_sid()
+    session = db.session
+    call = find_call(session, call_sid)
+    recorded = None
+    if call is not None:
+        recorded = waiting.record_voicemail(session, call, request.form, now())
+    key = "voicemail_done" if recorded is not None else "voicemail_none"
+    return _answer(session, twiml.goodbye(speaker(), key))
+
+
+# ----- the status callback ---------------------------------------------------------------------
+
+
+def _take_out_of_routing(session: Session, call: Call, stage_before: str) -> None:
+    """A final call status for a caller in routing: remove them from the live state at once."""
+    if stage_before not in ("queued", "ringing", "talking") or not has_app_context():
+        return
+    waiting.caller_gone(redis_store.client, session, routing_config(), call, now())
+
+
+add_final_status_hook(_take_out_of_routing)

@@ -1,0 +1,80 @@
+"""PUT /api/agents/me/status and GET /api/agents/me/current: an agent's own routing state."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+
+from hotline.auth import audit
+from hotline.db import utcnow
+from hotline.errors import Forbidden
+from hotline.models import Agent, AuditEntry
+from hotline.models.vocabulary import AGENT_ROLES
+from hotline.web.api import bp
+from hotline.web.api.json_input import Field, json_object
+from hotline.web.api.security import current_user, token_required
+from hotline.web.extensions import db, redis_store
+from routing.agent_status import AGENT_STATUSES, current_call, describe, set_status
+from routing.transactions import writing
+
+CLOCK_CONFIG = "HOTLINE_CLOCK"
+
+
+def _now():  # type: ignore[no-untyped-def]
+    clock = current_app.config.get(CLOCK_CONFIG)
+    return clock() if clock is not None else utcnow()
+
+
+def _my_agent() -> Agent:
+    agent = current_user().agent
+    if agent is None:
+        raise Forbidden("this account has no agent profile")
+    return agent
+
+
+@bp.put("/agents/me/status")
+@writing(lambda: db.session)
+@token_required(*AGENT_ROLES)
+def put_my_status():  # type: ignore[no-untyped-def]
+    """Set my status: available (also ends a pause after a missed call), break or offline."""
+    body = json_object([Field("status", str, choices=AGENT_STATUSES)])
+    change = set_status(redis_store.client, db.session, _my_agent(), body["status"], _now())
+    return jsonify(
+        {"status": change.status, "since": change.since.isoformat(), "paused": change.paused}
+    )
+
+
+@bp.get("/agents/me/current")
+@writing(lambda: db.session)
+@token_required(*AGENT_ROLES)
+def get_my_current_call():  # type: ignore[no-untyped-def]
+    """The call now offered to, talking with or wrapped up by me, or null."""
+    session = db.session
+    user = current_user()
+    now = _now()
+    found = current_call(redis_store.client, session, _my_agent(), now)
+    if found is None:
+        session.commit()  # keeps the token's last_used_at
+        return jsonify(None)
+    stage, call = found
+    body = describe(stage, call, now)
+    if "caller_full" in body and not _revealed(user.id, call.call_sid):
+        audit(
+            session, "reveal_number", user.id, "call", call.call_sid, None,
+            reason="agent on the call", stage=stage,
+        )  # fmt: skip
+    session.commit()
+    return jsonify(body)
+
+
+def _revealed(user_id: int, call_sid: str) -> bool:
+    """Whether this user's sight of the full number on this call is audited already."""
+    return (
+        db.session.query(AuditEntry.id)
+        .filter(
+            AuditEntry.user_id == user_id,
+            AuditEntry.action == "reveal_number",
+            AuditEntry.target_id == call_sid,
+        )
+        .first()
+        is not None
+    )

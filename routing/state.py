@@ -1,0 +1,627 @@
+"""The live routing state in Redis: every multi-key change is one Lua script, so it is atomic.
+
+Guarantees (each script runs alone on the Redis server, so they hold with any number of routers
+and web processes):
+- `reserve` moves a caller from waiting to offered and an agent from idle to ringing together,
+  and only if the caller is still waiting and the agent still available, unpaused and idle: an
+  agent never holds two callers and a caller is never offered to two agents.
+- Every later step names the offer; a step for an offer that is no longer the current offer of
+  both the caller and the agent changes nothing ("stale"), so late or repeated webhooks are safe.
+- `release` puts the caller back in line (optionally at the head, with a class boost) and frees
+  or pauses the agent in one step; `finish` and `remove` end a caller and start the agent's
+  wrap-up in one step. A caller is always in exactly one place: its queue, an offer, or gone.
+
+The keys are named in routing/keys.py. Scripts build key names from the caller's region and
+ids, so the state needs one Redis server (not a cluster).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from routing import keys
+from routing.policy import AgentView, Waiting
+
+_PRELUDE = """
+local P = 'hotline:'
+local OFFERS = P .. 'routing:offers'
+local WRAPPING = P .. 'routing:wrapping'
+local QUEUES = P .. 'routing:queues'
+local AGENTS = P .. 'routing:agents'
+local function ck(sid) return P .. 'caller:' .. sid end
+local function ak(id) return P .. 'agent:' .. id end
+local function ok(id) return P .. 'offer:' .. id end
+local function qk(region) return P .. 'queue:' .. region end
+local function score(cls, enq)
+  return string.format('%.0f', tonumber(enq) - tonumber(cls) * 10000000000000)
+end
+local function requeue(sid)
+  local c = ck(sid)
+  local f = redis.call('HMGET', c, 'region', 'cls', 'enq')
+  redis.call('HSET', c, 'state', 'waiting', 'agent', '', 'offer', '')
+  redis.call('ZADD', qk(f[1]), score(f[2], f[3]), sid)
+  redis.call('SADD', QUEUES, f[1])
+end
+local function drop_offer(offer)
+  redis.call('DEL', ok(offer))
+  redis.call('ZREM', OFFERS, offer)
+end
+local function wrap_agent(agent, sid, now, wrap_until)
+  local a = ak(agent)
+  if tonumber(wrap_until) <= tonumber(now) then
+    redis.call('HSET', a, 'live', 'idle', 'call', '', 'offer', '', 'idle_since', now,
+      'wrap_until', '0')
+    redis.call('ZREM', WRAPPING, agent)
+    return 'idle'
+  end
+  redis.call('HSET', a, 'live', 'wrap_up', 'call', sid, 'offer', '', 'wrap_until', wrap_until)
+  redis.call('ZADD', WRAPPING, wrap_until, agent)
+  return 'wrap_up'
+end
+-- The offer's {sid, agent, accepted} if it is the current offer of both caller and agent.
+local function current(offer)
+  local o = redis.call('HMGET', ok(offer), 'sid', 'agent', 'accepted')
+  if not o[1] then return nil end
+  if redis.call('HGET', ck(o[1]), 'offer') ~= offer then return nil end
+  if redis.call('HGET', ak(o[2]), 'offer') ~= offer then return nil end
+  return o
+end
+"""
+
+_SCRIPTS = {
+    # ARGV: sid, call_id, service, group, topic, region, priority, cls, enq, repeat
+    "enqueue": """
+local sid = ARGV[1]
+local c = ck(sid)
+if redis.call('EXISTS', c) == 1 then return 0 end
+redis.call('HSET', c, 'sid', sid, 'id', ARGV[2], 'service', ARGV[3], 'group', ARGV[4],
+  'topic', ARGV[5], 'region', ARGV[6], 'priority', ARGV[7], 'cls', ARGV[8], 'enq', ARGV[9],
+  'repeat', ARGV[10], 'state', 'waiting', 'agent', '', 'offer', '', 'reach', '0',
+  'nobody', '0', 'ready', '0', 'retry_at', '0')
+redis.call('ZADD', qk(ARGV[6]), score(ARGV[8], ARGV[9]), sid)
+redis.call('SADD', QUEUES, ARGV[6])
+return 1
+""",
+    # ARGV: sid, agent, offer, now, deadline
+    "reserve": """
+local sid, agent, offer = ARGV[1], ARGV[2], ARGV[3]
+local c = ck(sid)
+local a = ak(agent)
+local cf = redis.call('HMGET', c, 'state', 'region')
+if cf[1] ~= 'waiting' then return 'caller' end
+local af = redis.call('HMGET', a, 'status', 'paused', 'live')
+if af[1] ~= 'available' or af[2] ~= '0' or af[3] ~= 'idle' then return 'agent' end
+redis.call('ZREM', qk(cf[2]), sid)
+redis.call('HSET', c, 'state', 'offered', 'agent', agent, 'offer', offer)
+redis.call('HSET', a, 'live', 'ringing', 'call', sid, 'offer', offer)
+redis.call('HSET', ok(offer), 'id', offer, 'sid', sid, 'agent', agent, 'created', ARGV[4],
+  'connected', '0', 'accepted', '0')
+redis.call('ZADD', OFFERS, ARGV[5], offer)
+return 'ok'
+""",
+    # ARGV: offer, deadline -> {'ok'|'accepted'|'stale', sid, agent}
+    "connected": """
+local offer = ARGV[1]
+local o = current(offer)
+if not o then return {'stale'} end
+if o[3] == '1' then return {'accepted', o[1], o[2]} end
+redis.call('HSET', ok(offer), 'connected', '1')
+redis.call('ZADD', OFFERS, 'XX', ARGV[2], offer)
+return {'ok', o[1], o[2]}
+""",
+    # ARGV: offer, now -> {'ok'|'again'|'stale', sid, agent}
+    "accept": """
+local offer = ARGV[1]
+local o = current(offer)
+if not o then return {'stale'} end
+if o[3] == '1' then return {'again', o[1], o[2]} end
+redis.call('HSET', ok(offer), 'accepted', '1', 'accepted_at', ARGV[2])
+redis.call('HSET', ck(o[1]), 'state', 'talking')
+redis.call('HSET', ak(o[2]), 'live', 'talking')
+redis.call('ZREM', OFFERS, offer)
+return {'ok', o[1], o[2]}
+""",
+    # Back in line after a miss, a failed redirect or an expired offer.
+    # ARGV: offer, now, boost, pause ('1'/'0'), retry_at -> {'ok'|'accepted'|'stale', sid, agent}
+    "release": """
+local offer = ARGV[1]
+local o = current(offer)
+if not o then return {'stale'} end
+if o[3] == '1' then return {'accepted', o[1], o[2]} end
+local a = ak(o[2])
+local c = ck(o[1])
+if ARGV[4] == '1' then redis.call('HSET', a, 'paused', '1', 'paused_at', ARGV[2]) end
+redis.call('HSET', a, 'live', 'idle', 'call', '', 'offer', '')
+local boost = tonumber(ARGV[3])
+if boost > 0 then
+  local f = redis.call('HMGET', c, 'priority', 'cls')
+  local cls = math.max(tonumber(f[2]), tonumber(f[1]) + boost)
+  redis.call('HSET', c, 'cls', cls)
+end
+redis.call('HSET', c, 'retry_at', ARGV[5])
+requeue(o[1])
+drop_offer(offer)
+return {'ok', o[1], o[2]}
+""",
+    # The talk of an accepted offer is over. ARGV: offer, now, wrap_until
+    # -> {'idle'|'wrap_up'|'stale'|'not_accepted', sid, agent}
+    "finish": """
+local offer = ARGV[1]
+local o = current(offer)
+if not o then return {'stale'} end
+if o[3] ~= '1' then return {'not_accepted', o[1], o[2]} end
+redis.call('DEL', ck(o[1]))
+drop_offer(offer)
+return {wrap_agent(o[2], o[1], ARGV[2], ARGV[3]), o[1], o[2]}
+""",
+    # The caller is gone (hang-up, call-back, voicemail). ARGV: sid, now, wrap_until, only_waiting
+    # -> {state before, agent}
+    "remove": """
+local sid = ARGV[1]
+local c = ck(sid)
+local f = redis.call('HMGET', c, 'state', 'region', 'agent', 'offer')
+if not f[1] then return {'missing', ''} end
+if ARGV[4] == '1' and f[1] ~= 'waiting' then return {f[1], f[3]} end
+if f[1] == 'waiting' then
+  redis.call('ZREM', qk(f[2]), sid)
+elseif f[3] ~= '' then
+  if redis.call('HGET', ak(f[3]), 'offer') == f[4] then
+    if f[1] == 'talking' then
+      wrap_agent(f[3], sid, ARGV[2], ARGV[3])
+    else
+      redis.call('HSET', ak(f[3]), 'live', 'idle', 'call', '', 'offer', '')
+    end
+  end
+  drop_offer(f[4])
+end
+redis.call('DEL', c)
+return {f[1], f[3]}
+""",
+    # ARGV: agent, now -> the CallSid of the finished wrap-up, or false
+    "end_wrap": """
+local agent = ARGV[1]
+local a = ak(agent)
+local f = redis.call('HMGET', a, 'live', 'wrap_until', 'call')
+if f[1] ~= 'wrap_up' then
+  redis.call('ZREM', WRAPPING, agent)
+  return false
+end
+if tonumber(f[2]) > tonumber(ARGV[2]) then return false end
+redis.call('HSET', a, 'live', 'idle', 'call', '', 'idle_since', f[2], 'wrap_until', '0')
+redis.call('ZREM', WRAPPING, agent)
+return f[3]
+""",
+    # ARGV: agent, status, clear_pause ('1'/'0'), now -> 'ok' | 'missing'
+    "set_status": """
+local a = ak(ARGV[1])
+if redis.call('EXISTS', a) == 0 then return 'missing' end
+local f = redis.call('HMGET', a, 'status', 'paused', 'live')
+local back = ARGV[2] == 'available' and (f[1] ~= 'available' or (ARGV[3] == '1' and f[2] == '1'))
+redis.call('HSET', a, 'status', ARGV[2], 'since', ARGV[4])
+if ARGV[3] == '1' then redis.call('HSET', a, 'paused', '0', 'paused_at', '0') end
+if back and f[3] == 'idle' then redis.call('HSET', a, 'idle_since', ARGV[4]) end
+return 'ok'
+""",
+    # ARGV: agent, status, paused, paused_at, idle_since, since -> 1 created, 0 existed
+    "ensure_agent": """
+local a = ak(ARGV[1])
+if redis.call('EXISTS', a) == 1 then return 0 end
+redis.call('HSET', a, 'id', ARGV[1], 'status', ARGV[2], 'paused', ARGV[3], 'paused_at', ARGV[4],
+  'live', 'idle', 'call', '', 'offer', '', 'idle_since', ARGV[5], 'wrap_until', '0',
+  'since', ARGV[6])
+redis.call('SADD', AGENTS, ARGV[1])
+return 1
+""",
+}
+
+# Read-only snapshots: one packed string per caller or agent (fields joined by \x1f), so a
+# router cycle costs one round trip and little parsing however many callers wait.
+_SCRIPTS["waiting"] = """
+local fields = cjson.decode(ARGV[1])
+local out = {}
+for _, region in ipairs(redis.call('SMEMBERS', QUEUES)) do
+  for _, sid in ipairs(redis.call('ZRANGE', qk(region), 0, -1)) do
+    local f = redis.call('HMGET', ck(sid), unpack(fields))
+    if f[1] then
+      for i = 1, #f do if not f[i] then f[i] = '' end end
+      out[#out + 1] = table.concat(f, '\\31')
+    end
+  end
+end
+return out
+"""
+_SCRIPTS["packed"] = """
+local fields = cjson.decode(ARGV[1])
+local out = {}
+for i = 2, #ARGV do
+  local f = redis.call('HMGET', ARGV[i], unpack(fields))
+  if f[1] then
+    for j = 1, #f do if not f[j] then f[j] = '' end end
+    out[#out + 1] = table.concat(f, '\\31')
+  else
+    out[#out + 1] = ''
+  end
+end
+return out
+"""
+
+_SOURCES = {name: _PRELUDE + body for name, body in _SCRIPTS.items()}
+_SHAS = {name: hashlib.sha1(src.encode()).hexdigest() for name, src in _SOURCES.items()}
+
+CALLER_FIELDS = (
+    "sid",
+    "id",
+    "service",
+    "group",
+    "topic",
+    "region",
+    "priority",
+    "cls",
+    "enq",
+    "repeat",
+    "state",
+    "agent",
+    "offer",
+    "reach",
+    "nobody",
+    "ready",
+    "retry_at",
+)
+AGENT_FIELDS = (
+    "id",
+    "status",
+    "paused",
+    "paused_at",
+    "live",
+    "call",
+    "offer",
+    "idle_since",
+    "wrap_until",
+    "since",
+)
+
+
+_CALLER_FIELDS_JSON = json.dumps(CALLER_FIELDS)
+_AGENT_FIELDS_JSON = json.dumps(AGENT_FIELDS)
+
+
+def _unpack(fields: tuple[str, ...], packed: str) -> dict[str, str]:
+    return dict(zip(fields, packed.split("\x1f"), strict=True))
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, list):
+        return [_text(item) for item in value]
+    return value
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return default
+
+
+@dataclass(frozen=True)
+class CallerState:
+    """A caller in the routing state."""
+
+    call_sid: str
+    call_id: int
+    service: str
+    group: str
+    topic: str
+    region: str
+    priority: int
+    cls: int
+    enqueued_ms: int
+    repeat_caller: bool
+    state: str  # waiting / offered / talking
+    agent_id: int | None
+    offer_id: str
+    reach: int
+    nobody: bool
+    ready_agents: int
+    retry_at_ms: int
+
+    @classmethod
+    def from_hash(cls, data: dict[str, str]) -> CallerState:
+        """Build from the caller hash."""
+        agent = data.get("agent") or ""
+        return cls(
+            call_sid=data["sid"],
+            call_id=_int(data.get("id")),
+            service=data.get("service", ""),
+            group=data.get("group", ""),
+            topic=data.get("topic", ""),
+            region=data.get("region", ""),
+            priority=_int(data.get("priority")),
+            cls=_int(data.get("cls")),
+            enqueued_ms=_int(data.get("enq")),
+            repeat_caller=data.get("repeat") == "1",
+            state=data.get("state", ""),
+            agent_id=int(agent) if agent else None,
+            offer_id=data.get("offer", ""),
+            reach=_int(data.get("reach")),
+            nobody=data.get("nobody") == "1",
+            ready_agents=_int(data.get("ready")),
+            retry_at_ms=_int(data.get("retry_at")),
+        )
+
+    def waiting(self) -> Waiting:
+        """The policy's view of this caller."""
+        return Waiting(
+            call_sid=self.call_sid,
+            service=self.service,
+            group=self.group,
+            region=self.region,
+            cls=self.cls,
+            enqueued_ms=self.enqueued_ms,
+            reach=self.reach,
+            retry_at_ms=self.retry_at_ms,
+        )
+
+
+@dataclass(frozen=True)
+class AgentState:
+    """An agent's live state in Redis."""
+
+    agent_id: int
+    status: str
+    paused: bool
+    live: str
+    call_sid: str
+    offer_id: str
+    idle_since_ms: int
+    wrap_until_ms: int
+    since_ms: int
+
+    @classmethod
+    def from_hash(cls, data: dict[str, str]) -> AgentState:
+        """Build from the agent hash."""
+        return cls(
+            agent_id=_int(data.get("id")),
+            status=data.get("status", "offline"),
+            paused=data.get("paused") == "1",
+            live=data.get("live", "idle"),
+            call_sid=data.get("call", ""),
+            offer_id=data.get("offer", ""),
+            idle_since_ms=_int(data.get("idle_since")),
+            wrap_until_ms=_int(data.get("wrap_until")),
+            since_ms=_int(data.get("since")),
+        )
+
+    def view(self, region: str, skills: frozenset[str]) -> AgentView:
+        """The policy's view of this agent on a shift in `region`."""
+        return AgentView(
+            agent_id=self.agent_id,
+            region=region,
+            skills=skills,
+            status=self.status,
+            paused=self.paused,
+            live=self.live,
+            idle_since_ms=self.idle_since_ms,
+        )
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a script did: its outcome word, and the caller and agent it concerned."""
+
+    outcome: str
+    call_sid: str = ""
+    agent_id: int | None = None
+
+    @classmethod
+    def from_reply(cls, reply: Any) -> StepResult:
+        """Build from a script's {outcome, sid, agent} reply."""
+        values = _text(reply)
+        outcome = values[0]
+        sid = values[1] if len(values) > 1 else ""
+        agent = values[2] if len(values) > 2 else ""
+        return cls(outcome, sid, int(agent) if agent else None)
+
+
+class RoutingState:
+    """Typed access to the routing keys of one Redis server."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    # ----- scripts -----------------------------------------------------------------------------
+
+    def _run(self, name: str, *args: Any) -> Any:
+        try:
+            return self.client.evalsha(_SHAS[name], 0, *args)
+        except redis.exceptions.NoScriptError:
+            return self.client.eval(_SOURCES[name], 0, *args)
+
+    def enqueue(self, caller: CallerState) -> bool:
+        """Put a caller in its region's queue; False if the caller is known already."""
+        created = self._run(
+            "enqueue",
+            caller.call_sid,
+            caller.call_id,
+            caller.service,
+            caller.group,
+            caller.topic,
+            caller.region,
+            caller.priority,
+            caller.cls,
+            caller.enqueued_ms,
+            "1" if caller.repeat_caller else "0",
+        )
+        return bool(created)
+
+    def reserve(
+        self, call_sid: str, agent_id: int, offer_id: str, now_ms: int, deadline_ms: int
+    ) -> str:
+        """Offer a waiting caller to an idle agent: 'ok', or who was no longer free."""
+        return _text(self._run("reserve", call_sid, agent_id, offer_id, now_ms, deadline_ms))
+
+    def connected(self, offer_id: str, deadline_ms: int) -> StepResult:
+        """The caller fetched the connect TwiML of this offer."""
+        return StepResult.from_reply(self._run("connected", offer_id, deadline_ms))
+
+    def accept(self, offer_id: str, now_ms: int) -> StepResult:
+        """The agent pressed 1: caller and agent are talking."""
+        return StepResult.from_reply(self._run("accept", offer_id, now_ms))
+
+    def release(
+        self, offer_id: str, now_ms: int, boost: int, pause: bool, retry_at_ms: int = 0
+    ) -> StepResult:
+        """Undo an offer that was not accepted: caller back in line, agent free or paused."""
+        reply = self._run("release", offer_id, now_ms, boost, "1" if pause else "0", retry_at_ms)
+        return StepResult.from_reply(reply)
+
+    def finish(self, offer_id: str, now_ms: int, wrap_until_ms: int) -> StepResult:
+        """The talk of an accepted offer ended: the caller leaves, the agent wraps up."""
+        return StepResult.from_reply(self._run("finish", offer_id, now_ms, wrap_until_ms))
+
+    def remove(
+        self, call_sid: str, now_ms: int, wrap_until_ms: int, only_waiting: bool = False
+    ) -> StepResult:
+        """Take a caller out of routing wherever it is; the outcome is its state before."""
+        reply = self._run("remove", call_sid, now_ms, wrap_until_ms, "1" if only_waiting else "0")
+        values = _text(reply)
+        agent = values[1] if len(values) > 1 else ""
+        return StepResult(values[0], call_sid, int(agent) if agent else None)
+
+    def end_wrap(self, agent_id: int, now_ms: int) -> str | None:
+        """End an agent's wrap-up if it is due; the CallSid it was for, or None."""
+        reply = self._run("end_wrap", agent_id, now_ms)
+        return _text(reply) or None
+
+    def set_status(self, agent_id: int, status: str, clear_pause: bool, now_ms: int) -> str:
+        """Record an agent's chosen status: 'ok', or 'missing' when the agent has no state."""
+        return _text(self._run("set_status", agent_id, status, "1" if clear_pause else "0", now_ms))
+
+    def ensure_agent(
+        self,
+        agent_id: int,
+        status: str,
+        paused_at_ms: int | None,
+        idle_since_ms: int,
+        since_ms: int,
+    ) -> bool:
+        """Create an agent's state (idle) if it has none; True if created."""
+        paused = "1" if paused_at_ms is not None else "0"
+        created = self._run(
+            "ensure_agent",
+            agent_id,
+            status,
+            paused,
+            paused_at_ms or 0,
+            idle_since_ms,
+            since_ms,
+        )
+        return bool(created)
+
+    # ----- reads -------------------------------------------------------------------------------
+
+    def is_built(self) -> bool:
+        """Whether the state has been built (a flushed Redis has not)."""
+        return bool(self.client.exists(keys.BUILT))
+
+    def regions(self) -> list[str]:
+        """Regions that have a queue."""
+        return sorted(_text(list(self.client.smembers(keys.QUEUES))))
+
+    def queue_order(self, region: str) -> list[str]:
+        """The waiting CallSids of a region, head first."""
+        return _text(self.client.zrange(keys.queue(region), 0, -1))
+
+    def waiting_callers(self) -> list[CallerState]:
+        """Every waiting caller of every region (one round trip)."""
+        packed = _text(self._run("waiting", _CALLER_FIELDS_JSON))
+        found = [CallerState.from_hash(_unpack(CALLER_FIELDS, item)) for item in packed]
+        return [caller for caller in found if caller.state == "waiting"]
+
+    def callers(self, call_sids: Iterable[str]) -> list[CallerState]:
+        """The callers with these CallSids that are in routing."""
+        names = [keys.caller(sid) for sid in call_sids]
+        if not names:
+            return []
+        packed = _text(self._run("packed", _CALLER_FIELDS_JSON, *names))
+        return [CallerState.from_hash(_unpack(CALLER_FIELDS, item)) for item in packed if item]
+
+    def caller(self, call_sid: str) -> CallerState | None:
+        """One caller, or None when it is not in routing."""
+        found = self.callers([call_sid])
+        return found[0] if found else None
+
+    def position(self, caller: CallerState) -> int | None:
+        """How many callers wait ahead of this one in its region's queue (None: not waiting)."""
+        rank = self.client.zrank(keys.queue(caller.region), caller.call_sid)
+        return None if rank is None else int(rank)
+
+    def agent_ids(self) -> list[int]:
+        """Every agent that has a state."""
+        return sorted(int(x) for x in _text(list(self.client.smembers(keys.AGENTS))))
+
+    def agents(self, agent_ids: Iterable[int]) -> dict[int, AgentState]:
+        """The states of these agents (agents without a state are left out)."""
+        ids = list(agent_ids)
+        if not ids:
+            return {}
+        names = [keys.agent(agent_id) for agent_id in ids]
+        packed = _text(self._run("packed", _AGENT_FIELDS_JSON, *names))
+        return {
+            agent_id: AgentState.from_hash(_unpack(AGENT_FIELDS, item))
+            for agent_id, item in zip(ids, packed, strict=True)
+            if item
+        }
+
+    def agent(self, agent_id: int) -> AgentState | None:
+        """One agent's state, or None."""
+        return self.agents([agent_id]).get(agent_id)
+
+    def offer(self, offer_id: str) -> dict[str, str] | None:
+        """The fields of an open offer, or None."""
+        data = self.client.hgetall(keys.offer(offer_id))
+        return {_text(k): _text(v) for k, v in data.items()} if data else None
+
+    def due_offers(self, now_ms: int) -> list[str]:
+        """Open offers whose deadline has passed."""
+        return _text(self.client.zrangebyscore(keys.OFFERS, "-inf", now_ms))
+
+    def due_wraps(self, now_ms: int) -> list[int]:
+        """Agents whose wrap-up has ended."""
+        return [int(x) for x in _text(self.client.zrangebyscore(keys.WRAPPING, "-inf", now_ms))]
+
+    # ----- small writes ------------------------------------------------------------------------
+
+    def update_callers(self, changes: dict[str, dict[str, Any]]) -> None:
+        """Set fields of callers still in routing (the router's reach, nobody, ready)."""
+        if not changes:
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for sid, fields in changes.items():
+            # HSET on a vanished caller would resurrect a partial hash: only touch existing ones.
+            pipe.eval(
+                "if redis.call('EXISTS', KEYS[1]) == 1 then "
+                "return redis.call('HSET', KEYS[1], unpack(ARGV)) end return 0",
+                1,
+                keys.caller(sid),
+                *[str(part) for pair in fields.items() for part in pair],
+            )
+        pipe.execute()
+
+    def record_handle_time(self, seconds: float, samples: int) -> None:
+        """Remember one talk + wrap-up time for the expected-wait estimate."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.lpush(keys.HANDLE_TIMES, round(seconds, 1))
+        pipe.ltrim(keys.HANDLE_TIMES, 0, max(0, samples - 1))
+        pipe.execute()
+
+    def handle_times(self) -> list[float]:
+        """Recent handle times, newest first."""
+        return [float(x) for x in _text(self.client.lrange(keys.HANDLE_TIMES, 0, -1))]
