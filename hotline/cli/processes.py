@@ -97,6 +97,7 @@ def serve(host: str, port: int) -> None:
     from hotline.web.app import create_app
 
     settings = load_settings()
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
     rt = Runtime(settings)
     _prepare_embedded(rt)
     child_env = dict(os.environ, REDIS_URL=redis_url(settings), DATABASE_URL=settings.database_url)

@@ -39,7 +39,8 @@ def _alive(pid: int) -> bool:
 def test_serve_answers_signed_calls_on_embedded_defaults(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(HOTLINE_INSTANCE_DIR=str(tmp_path), HOTLINE_ENV="development")
+    instance = tmp_path / "instance"  # does not exist yet, as in a fresh clone
+    env.update(HOTLINE_INSTANCE_DIR=str(instance), HOTLINE_ENV="development")
     env.pop("HOTLINE_PUBLIC_URL", None)
     env.pop("TWILIO_AUTH_TOKEN", None)
     log_path = tmp_path / "serve.log"
@@ -74,7 +75,7 @@ def test_serve_answers_signed_calls_on_embedded_defaults(tmp_path):
 
         unsigned = requests.post(url, data=params)
         assert unsigned.status_code == 403
-        assert (tmp_path / "hotline.sqlite3").exists()
+        assert (instance / "hotline.sqlite3").exists()
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
