@@ -6,7 +6,14 @@ from hotline.db import Base
 from hotline.models.audit import AuditEntry
 from hotline.models.calls import Call, Caller, CallEvent
 from hotline.models.consultations import CaseNumberCounter, Consultation
-from hotline.models.followups import CallbackRequest, Message, Survey, Voicemail
+from hotline.models.followups import (
+    CallbackAttempt,
+    CallbackRequest,
+    Message,
+    ReturnVisit,
+    Survey,
+    Voicemail,
+)
 from hotline.models.staff import Agent, ApiToken, Shift, User
 
 __all__ = [
@@ -16,11 +23,13 @@ __all__ = [
     "Base",
     "Call",
     "CallEvent",
+    "CallbackAttempt",
     "CallbackRequest",
     "Caller",
     "CaseNumberCounter",
     "Consultation",
     "Message",
+    "ReturnVisit",
     "Shift",
     "Survey",
     "User",

@@ -41,6 +41,8 @@ class Call(Base):
         Index(None, "region", "started_at"),
         Index(None, "agent_id", "started_at"),
         Index(None, "stage", "queued_at"),
+        Index(None, "queued_at"),
+        Index(None, "region", "queued_at"),
         Index(None, "caller_id", "started_at"),
     )
 

@@ -21,6 +21,28 @@ MESSAGE_STATUSES = (
 )
 WORK_ITEM_STATUSES = ("pending", "assigned", "in_progress", "done", "unreachable", "cancelled")
 SURVEY_CHANNELS = ("ivr", "sms")
+# What an outbound SMS is for; one of each kind per consultation (or call) at most.
+MESSAGE_KINDS = (
+    "followup",
+    "survey",
+    "survey_thanks",
+    "reply_help",
+    "optout_confirm",
+    "callback_notice",
+    "reply",
+)
+# How an inbound SMS was understood.
+REPLY_KINDS = ("rating", "optout", "optin", "unmatched")
+RETURN_VISIT_STATUSES = ("open", "done", "unreachable", "cancelled")
+CALLBACK_ATTEMPT_OUTCOMES = (
+    "dialing",
+    "connected",
+    "no_answer",
+    "busy",
+    "failed",
+    "canceled",
+    "agent_unreachable",
+)
 
 
 def check_in(column: str, values: tuple[str, ...]) -> str:

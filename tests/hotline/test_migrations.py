@@ -53,13 +53,21 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
+
+
 def test_upgrade_head_gives_the_models_schema_and_downgrade_base_empties_it(empty_database_url):
     migrate.upgrade(empty_database_url)
 
-    assert migrate.current_revision(empty_database_url) == "0001"
+    assert migrate.current_revision(empty_database_url) == _head_revision()
     assert _tables(empty_database_url) == set(Base.metadata.tables) | {"alembic_version"}
     assert _schema_differences(empty_database_url) == []
 
+    migrate.downgrade(empty_database_url, "0001")
+    assert migrate.current_revision(empty_database_url) == "0001"
     migrate.downgrade(empty_database_url, "base")
     assert migrate.current_revision(empty_database_url) is None
     assert _tables(empty_database_url) == {"alembic_version"}
