@@ -63,13 +63,25 @@ def create_app(
     db.init_app(app)
     redis_store.init_app(app)
 
-    from hotline.web import api, errors, health, ivr, queue, sms, voice
+    from hotline.web import (
+        api,
+        callback_calls,
+        errors,
+        health,
+        ivr,
+        prometheus,
+        queue,
+        sms,
+        voice,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(ivr.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(queue.bp)
+    app.register_blueprint(callback_calls.bp)
+    app.register_blueprint(prometheus.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
 

@@ -13,10 +13,13 @@ def register_routes() -> None:
         agents,
         calls,
         consultations,
+        followups,
         me,
+        metrics,
         openapi,
         tokens,  # noqa: F401
         voice_token,
+        work_items,
     )
 
 

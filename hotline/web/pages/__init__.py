@@ -9,7 +9,17 @@ from hotline.consultations import is_supervisor
 from hotline.models.vocabulary import AGENT_ROLES
 from hotline.timefmt import format_local
 from hotline.web import csrf
-from hotline.web.pages import access, auth, call_log, console, consultation_pages
+from hotline.web.pages import (
+    access,
+    auth,
+    call_log,
+    console,
+    consultation_pages,
+    followup_desk,
+    live,
+    reports,
+    staffing,
+)
 from hotline.web.presenters import (
     AGENT_STATUS_LABELS,
     EVENT_LABELS,
@@ -32,7 +42,16 @@ def _duration(seconds: int | None) -> str:
 def register(app: Flask) -> None:
     """Install CSRF protection and the page blueprints on the app."""
     csrf.init_app(app)
-    for blueprint in (auth.bp, console.bp, call_log.bp, consultation_pages.bp):
+    for blueprint in (
+        auth.bp,
+        console.bp,
+        call_log.bp,
+        consultation_pages.bp,
+        followup_desk.bp,
+        live.bp,
+        reports.bp,
+        staffing.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -1,0 +1,7 @@
+"""KPI reports by period and dimension, with charts and CSV export."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
