@@ -15,21 +15,28 @@ def say(response: VoiceResponse, text: str, voice: VoiceConfig) -> VoiceResponse
     return response
 
 
-def apology_to_fallback(voice: VoiceConfig, fallback: FallbackConfig) -> str:
-    """Apologise and send the call to the fallback path (what the error guard answers)."""
+def apology_to_fallback(voice: VoiceConfig, fallback: FallbackConfig, base_url: str = "") -> str:
+    """Apologise and send the call to the fallback path (what the error guard answers).
+
+    `base_url` is the public URL prefix (HOTLINE_PUBLIC_URL, or the app's script root), so a
+    deployment under a path prefix keeps it.
+    """
     response = VoiceResponse()
     say(response, fallback.error_apology, voice)
-    response.redirect(FALLBACK_PATH, method="POST")
+    response.redirect(f"{base_url}{FALLBACK_PATH}", method="POST")
     return str(response)
 
 
-def fallback_answer(stage: str, dial_status: str, voice: VoiceConfig, fb: FallbackConfig) -> str:
+def fallback_answer(
+    stage: str, dial_status: str, voice: VoiceConfig, fb: FallbackConfig, base_url: str = ""
+) -> str:
     """The static fallback: dial the backup duty number, else take a voicemail."""
     response = VoiceResponse()
+    fallback_url = f"{base_url}{FALLBACK_PATH}"
     if stage == "start":
         say(response, fb.apology, voice)
         dial = response.dial(
-            action=f"{FALLBACK_PATH}?stage=after_dial",
+            action=f"{fallback_url}?stage=after_dial",
             method="POST",
             timeout=fb.dial_timeout_seconds,
         )
@@ -39,7 +46,7 @@ def fallback_answer(stage: str, dial_status: str, voice: VoiceConfig, fb: Fallba
     elif stage == "after_dial":
         say(response, fb.voicemail_prompt, voice)
         response.record(
-            action=f"{FALLBACK_PATH}?stage=recorded",
+            action=f"{fallback_url}?stage=recorded",
             method="POST",
             max_length=fb.voicemail_max_seconds,
             play_beep=True,

@@ -11,7 +11,7 @@ from hotline.twiml import fallback_answer
 from hotline.web.extensions import db
 from hotline.web.ivr import start_flow
 from hotline.web.twilio_auth import twilio_signed
-from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
+from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -53,5 +53,6 @@ def fallback():  # type: ignore[no-untyped-def]
         request.form.get("DialCallStatus", ""),
         current_app.config["HOTLINE_VOICE"],
         current_app.config["HOTLINE_FALLBACK"],
+        public_base_url(),
     )
     return twiml_response(twiml)

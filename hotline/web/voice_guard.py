@@ -21,6 +21,13 @@ def twiml_response(twiml: str) -> Response:
     return Response(twiml, status=200, mimetype="text/xml")
 
 
+def public_base_url() -> str:
+    """The URL prefix Twilio reaches the app under: HOTLINE_PUBLIC_URL, else the script root."""
+    settings = current_app.config.get("HOTLINE_SETTINGS")
+    public = getattr(settings, "public_url", None)
+    return (public or request.script_root).rstrip("/")
+
+
 def require_call_sid() -> str:
     """The CallSid of this webhook; a request without one is not a call."""
     call_sid = request.form.get("CallSid", "").strip()
@@ -47,7 +54,9 @@ def voice_guard(view: Callable[..., Any]) -> Callable[..., Any]:
             )
             return twiml_response(
                 apology_to_fallback(
-                    current_app.config["HOTLINE_VOICE"], current_app.config["HOTLINE_FALLBACK"]
+                    current_app.config["HOTLINE_VOICE"],
+                    current_app.config["HOTLINE_FALLBACK"],
+                    public_base_url(),
                 )
             )
 

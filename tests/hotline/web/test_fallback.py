@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from hotline.runtime import Runtime
 from hotline.web.app import create_app
-from tests.conftest import AUTH_TOKEN
+from tests.conftest import AUTH_TOKEN, PUBLIC_URL
 from tests.harness.caller import TestCaller
 from tests.harness.signing import call_params, signed_post, twilio_signature
 
@@ -24,7 +24,7 @@ def test_fallback_dials_the_backup_duty_number(client):
     assert verbs[0][2] == "对不起，系统暂时繁忙。正在为您转接值班人员，请稍候。"
     root = ET.fromstring(response.get_data(as_text=True))
     dial = root.find("Dial")
-    assert dial.attrib["action"] == "/voice/fallback?stage=after_dial"
+    assert dial.attrib["action"] == f"{PUBLIC_URL}/voice/fallback?stage=after_dial"
     assert dial.attrib["timeout"] == "25"
     assert dial.find("Number").text == "+8645112348"
 
@@ -66,3 +66,20 @@ def test_recorded_voicemail_gets_a_goodbye(client):
     verbs = _verbs(response)
     assert [v[0] for v in verbs] == ["Say", "Hangup"]
     assert verbs[0][2] == "您的留言已收到，感谢您的来电，再见。"
+
+
+def test_fallback_links_keep_the_public_url_path_prefix(app):
+    """Behind a proxy under /hotline, every fallback link keeps the prefix."""
+    from hotline.twiml import apology_to_fallback, fallback_answer
+
+    voice_config = app.config["HOTLINE_VOICE"]
+    fallback_config = app.config["HOTLINE_FALLBACK"]
+    base = "https://gw.example.org/hotline"
+    apology = ET.fromstring(apology_to_fallback(voice_config, fallback_config, base))
+    assert apology.find("Redirect").text == f"{base}/voice/fallback"
+    start = ET.fromstring(fallback_answer("start", "", voice_config, fallback_config, base))
+    assert start.find("Dial").attrib["action"] == f"{base}/voice/fallback?stage=after_dial"
+    after = ET.fromstring(
+        fallback_answer("after_dial", "busy", voice_config, fallback_config, base)
+    )
+    assert after.find("Record").attrib["action"] == f"{base}/voice/fallback?stage=recorded"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hotline.models import Call
 from hotline.web import voice
-from tests.conftest import AUTH_TOKEN
+from tests.conftest import AUTH_TOKEN, PUBLIC_URL
 from tests.harness.signing import call_params, signed_post
 
 
@@ -28,7 +28,7 @@ def test_exception_in_incoming_answers_apology_twiml(client, monkeypatch, caplog
     assert [child.tag for child in root] == ["Say", "Redirect"]
     assert root[0].text == "对不起，系统出现故障，正在为您转接。"
     assert root[0].attrib == {"voice": "Polly.Zhiyu", "language": "cmn-CN"}
-    assert root[1].text == "/voice/fallback"
+    assert root[1].text == f"{PUBLIC_URL}/voice/fallback"
     messages = [r.getMessage() for r in caplog.records]
     assert any(call_sid in m and "/voice/incoming" in m for m in messages)
     assert caplog.records[0].exc_info[1].args == ("database on fire",)
