@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
+from sqlalchemy import select
 
 from hotline.auth import audit
 from hotline.db import utcnow
 from hotline.errors import Forbidden
-from hotline.models import Agent, AuditEntry
+from hotline.models import Agent, AuditEntry, Call
 from hotline.models.vocabulary import AGENT_ROLES
 from hotline.web.api import bp
 from hotline.web.api.json_input import Field, json_object
@@ -57,24 +58,26 @@ def get_my_current_call():  # type: ignore[no-untyped-def]
         return jsonify(None)
     stage, call = found
     body = describe(stage, call, now)
-    if "caller_full" in body and not _revealed(user.id, call.call_sid):
+    if "caller_full" in body and not _revealed(user.id, call):
+        # The same shape as a supervisor's reveal (/api/calls/<sid>/reveal): the caller is
+        # the target, the call is named in the detail.
         audit(
-            session, "reveal_number", user.id, "call", call.call_sid, None,
-            reason="agent on the call", stage=stage,
+            session, "reveal_number", user.id, "caller", str(call.caller_id),
+            request.remote_addr, call_sid=call.call_sid, reason="agent on the call",
+            stage=stage,
         )  # fmt: skip
     session.commit()
     return jsonify(body)
 
 
-def _revealed(user_id: int, call_sid: str) -> bool:
+def _revealed(user_id: int, call: Call) -> bool:
     """Whether this user's sight of the full number on this call is audited already."""
-    return (
-        db.session.query(AuditEntry.id)
-        .filter(
+    entries = db.session.scalars(
+        select(AuditEntry).where(
             AuditEntry.user_id == user_id,
             AuditEntry.action == "reveal_number",
-            AuditEntry.target_id == call_sid,
+            AuditEntry.target_type == "caller",
+            AuditEntry.target_id == str(call.caller_id),
         )
-        .first()
-        is not None
     )
+    return any((entry.detail or {}).get("call_sid") == call.call_sid for entry in entries)

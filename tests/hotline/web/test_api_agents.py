@@ -121,7 +121,9 @@ def test_my_current_call_is_null_then_offered_then_talking_with_the_full_number(
     reveals = db_session.scalars(
         select(AuditEntry).where(AuditEntry.action == "reveal_number")
     ).all()
-    assert [(r.target_id, r.user_id) for r in reveals] == [(row.call_sid, agent.user_id)]
+    assert [(r.target_type, r.target_id, r.detail["call_sid"], r.user_id) for r in reveals] == [
+        ("caller", str(row.caller_id), row.call_sid, agent.user_id)
+    ]
 
     runtime.redis.flushdb()  # without live state the database still knows the talk
     fallback = client.get("/api/agents/me/current", headers=bearer(token)).get_json()
