@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.calls import get_or_create_caller
+from hotline.db import utcnow
 from hotline.models import Message
 from hotline.phones import normalize_or_anonymous
 
@@ -28,14 +30,17 @@ STATUS_ORDER = {
 KNOWN_STATUSES = {"pending", "queued", "sending", "sent", "delivered", "undelivered", "failed"}
 
 
-def record_inbound_sms(session: Session, params: Mapping[str, str]) -> Message:
+def record_inbound_sms(
+    session: Session, params: Mapping[str, str], now: datetime | None = None
+) -> Message:
     """Store an inbound SMS once per MessageSid (Twilio may retry the webhook)."""
     sid = params["MessageSid"]
     existing = session.scalars(select(Message).where(Message.twilio_sid == sid)).one_or_none()
     if existing is not None:
         return existing
     phone = normalize_or_anonymous(params.get("From"))
-    caller = get_or_create_caller(session, phone)
+    now = now or utcnow()
+    caller = get_or_create_caller(session, phone, now)
     message = Message(
         direction="inbound",
         kind="reply",
@@ -45,6 +50,7 @@ def record_inbound_sms(session: Session, params: Mapping[str, str]) -> Message:
         body=params.get("Body", "")[:1600],
         status="received",
         twilio_sid=sid,
+        created_at=now,
     )
     try:
         with session.begin_nested():

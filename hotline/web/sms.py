@@ -1,16 +1,46 @@
-"""Twilio messaging webhooks: inbound SMS and message status callbacks."""
+"""Twilio messaging webhooks (inbound SMS, message status) and the SMS survey after a call."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+import logging
+from datetime import datetime
+
+from flask import Blueprint, Response, current_app, has_app_context, request
+from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
+from callbacks import clock
+from callbacks.call_status import add_final_status_hook
+from callbacks.jobs import enqueue_sms_survey
+from callbacks.sms_config import load_sms_config
+from callbacks.sms_inbound import answer_inbound
 from callbacks.sms_webhooks import apply_message_status, record_inbound_sms
+from hotline.after_commit import after_commit
 from hotline.errors import BadRequest
-from hotline.web.extensions import db
+from hotline.models import Call
+from hotline.settings import Settings
+from hotline.web.extensions import db, redis_store
 from hotline.web.twilio_auth import twilio_signed
+from routing.transactions import write_first
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
+log = logging.getLogger("hotline.sms")
+
+# The clock the voice and queue webhooks use too (a callable returning the aware "now").
+CLOCK_CONFIG = "HOTLINE_CLOCK"
+# A call that ended in one of these stages was answered: survey it unless rated by phone.
+SURVEY_STAGES = frozenset({"talking", "wrap_up", "survey"})
+
+
+def now() -> datetime:
+    """The time the SMS webhooks work with (a configured clock in tests and simulations)."""
+    configured = current_app.config.get(CLOCK_CONFIG)
+    return configured() if configured is not None else clock.now()
+
+
+def settings() -> Settings:
+    """The app's settings."""
+    return current_app.config["HOTLINE_SETTINGS"]
 
 
 def _require(name: str) -> str:
@@ -20,15 +50,33 @@ def _require(name: str) -> str:
     return value
 
 
+def _empty_twiml() -> Response:
+    return Response(str(MessagingResponse()), mimetype="text/xml")
+
+
 @bp.post("/incoming")
 @twilio_signed
 def incoming():  # type: ignore[no-untyped-def]
-    """Store an inbound SMS; replies are decided by the follow-up jobs, not here."""
+    """Store an inbound SMS (committed first: it is never lost), then act on it once."""
     _require("MessageSid")
     session = db.session
-    record_inbound_sms(session, request.form)
+    write_first(session)
+    moment = now()
+    message = record_inbound_sms(session, request.form, moment)
     session.commit()
-    return Response(str(MessagingResponse()), mimetype="text/xml")
+    if message.reply_kind is not None:
+        return _empty_twiml()  # Twilio retried a webhook we have answered
+    try:
+        write_first(session)
+        answer_inbound(session, redis_store.client, message, moment, settings())
+        session.commit()
+    except Exception:  # noqa: BLE001 - the reply is stored; answer Twilio normally
+        # The reply is stored; show it to supervisors rather than lose it in a 500.
+        log.exception("inbound SMS %s could not be answered", message.twilio_sid)
+        session.rollback()
+        message.reply_kind = "unmatched"
+        session.commit()
+    return _empty_twiml()
 
 
 @bp.post("/status")
@@ -37,6 +85,18 @@ def status():  # type: ignore[no-untyped-def]
     """Record an outbound message's delivery status."""
     _require("MessageSid")
     session = db.session
+    write_first(session)
     apply_message_status(session, request.form)
     session.commit()
-    return Response(str(MessagingResponse()), mimetype="text/xml")
+    return _empty_twiml()
+
+
+def _survey_after_call(session: Session, call: Call, stage_before: str) -> None:
+    """A call that ended after it was answered: queue its SMS survey for after the delay."""
+    if stage_before not in SURVEY_STAGES or call.answered_at is None or not has_app_context():
+        return
+    delay = load_sms_config(settings().config_dir).survey_delay
+    after_commit(session, enqueue_sms_survey, redis_store.client, call.id, delay)
+
+
+add_final_status_hook(_survey_after_call)

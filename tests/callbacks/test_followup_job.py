@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 import pytest
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
 from callbacks.followup_text import load_sms_templates, render_followup
-from callbacks.jobs import enqueue_followup, followup_job_id, send_followup, using_runtime
+from callbacks.jobs import (
+    enqueue_followup,
+    followup_job_id,
+    send_followup,
+    send_message,
+)
+from callbacks.message_review import failed_messages
+from callbacks.sms_segments import segment_count
 from hotline.after_commit import after_commit, pending
 from hotline.models import Consultation, Message
 from routing.regions import load_regions
+from tests.callbacks.sms_support import release_scheduled, scheduled_ids, sms_requests
+from tests.callbacks.sms_support import work as work_queue
 from tests.console_support import CALLER, bearer, consultation_body, make_call, make_staff
 
 
 @pytest.fixture
 def staff(db_session):
     return make_staff(db_session)
-
-
-@pytest.fixture
-def jobs_runtime(runtime, fake_twilio):
-    """Jobs of this process use the test runtime; the fake API accepts its auth token."""
-    # The shared fake expects the development token, the test settings carry another one.
-    previous, fake_twilio.auth_token = fake_twilio.auth_token, runtime.settings.twilio_auth_token
-    try:
-        with using_runtime(runtime):
-            yield runtime
-    finally:
-        fake_twilio.auth_token = previous
 
 
 def save(client, db_session, staff, **changes) -> Consultation:
@@ -47,16 +44,17 @@ def save(client, db_session, staff, **changes) -> Consultation:
 
 
 def work(runtime) -> None:
-    queue = Queue("default", connection=runtime.redis)
-    SimpleWorker([queue], connection=runtime.redis).work(burst=True)
+    work_queue(runtime.redis)
 
 
-def sms_requests(fake_twilio):
-    return fake_twilio.requests_to("/Messages.json", "POST")
+def the_message(db_session) -> Message:
+    db_session.rollback()
+    db_session.expire_all()
+    return db_session.scalars(select(Message)).one()
 
 
 def test_saving_queues_the_job_and_a_burst_worker_sends_the_sms(
-    client, db_session, staff, jobs_runtime, fake_twilio
+    client, db_session, staff, jobs_runtime, fake_twilio, sms_clock
 ):
     consultation = save(client, db_session, staff)
     queue = Queue("default", connection=jobs_runtime.redis)
@@ -73,24 +71,27 @@ def test_saving_queues_the_job_and_a_burst_worker_sends_the_sms(
     body = sent.form["Body"]
     assert consultation.case_number in body
     assert "哈尔滨市法律援助中心" in body and "0451-12348" in body
-    db_session.rollback()
-    message = db_session.scalars(select(Message)).one()
+    message = the_message(db_session)
     assert message.idempotency_key == f"followup:{consultation.id}"
     assert message.status == "queued" and message.twilio_sid in fake_twilio.messages
     assert message.consultation_id == consultation.id and message.call_id == consultation.call_id
     assert message.body == body and message.attempts == 1
+    assert message.segments == segment_count(body) == 2
+    assert message.sent_at == sms_clock.now and message.scheduled_for == sms_clock.now
     assert Job.fetch(followup_job_id(consultation.id), connection=jobs_runtime.redis).is_finished
+    assert Job.fetch(f"sms-{message.id}", connection=jobs_runtime.redis).is_finished
 
 
 def test_running_the_job_again_sends_nothing_more(
-    client, db_session, staff, jobs_runtime, fake_twilio
+    client, db_session, staff, jobs_runtime, fake_twilio, sms_clock
 ):
     consultation = save(client, db_session, staff)
     work(jobs_runtime)
     first = send_followup(consultation.id)
     enqueue_followup(jobs_runtime.redis, consultation.id)
     work(jobs_runtime)
-    assert first == send_followup(consultation.id)
+    assert first is not None and first == send_followup(consultation.id)
+    assert send_message(first) == the_message(db_session).twilio_sid
     assert len(sms_requests(fake_twilio)) == 1
     db_session.rollback()
     assert db_session.scalar(select(func.count()).select_from(Message)) == 1
@@ -123,41 +124,60 @@ def test_a_failed_save_queues_nothing(client, db_session, staff, jobs_runtime):
 
 
 def test_a_temporary_twilio_error_is_retried_later(
-    client, db_session, staff, jobs_runtime, fake_twilio
+    client, db_session, staff, jobs_runtime, fake_twilio, sms_clock
 ):
-    consultation = save(client, db_session, staff)
-    fake_twilio.fail_next(status=503, code=20503, message="Service Unavailable")
+    save(client, db_session, staff)
+    fake_twilio.fail_next(status=500, code=20500, message="Internal Server Error")
     work(jobs_runtime)
-    job = Job.fetch(followup_job_id(consultation.id), connection=jobs_runtime.redis)
-    assert job.get_status() == JobStatus.SCHEDULED
-    assert job.retries_left == 2
-    db_session.rollback()
-    message = db_session.scalars(select(Message)).one()
+    message = the_message(db_session)
+    job = Job.fetch(f"sms-{message.id}", connection=jobs_runtime.redis)
+    assert job.get_status() == JobStatus.SCHEDULED and scheduled_ids(jobs_runtime.redis) == [job.id]
+    assert job.retries_left == 4  # five intervals in config/sms.yaml, one used
     assert message.status == "pending" and message.twilio_sid is None
-    assert message.error_code == 20503
+    assert message.error_code == 20500 and message.attempts == 1
 
-    sid = send_followup(consultation.id)  # what the retry does
-    db_session.rollback()
-    message = db_session.scalars(select(Message)).one()
-    assert message.twilio_sid == sid and message.status == "queued" and message.attempts == 2
+    assert release_scheduled(jobs_runtime.redis) == [job.id]  # the backoff has passed
+    work(jobs_runtime)
+    message = the_message(db_session)
+    assert message.status == "queued" and message.twilio_sid in fake_twilio.messages
+    assert message.attempts == 2 and message.error_code is None
     assert len(sms_requests(fake_twilio)) == 2
+    assert failed_messages(db_session) == []
 
 
 def test_a_permanent_twilio_error_marks_the_message_failed(
-    client, db_session, staff, jobs_runtime, fake_twilio
+    client, db_session, staff, jobs_runtime, fake_twilio, sms_clock
 ):
-    consultation = save(client, db_session, staff)
+    save(client, db_session, staff)
     fake_twilio.fail_next(status=400, code=21211, message="Invalid 'To' Phone Number")
     work(jobs_runtime)
-    assert Job.fetch(followup_job_id(consultation.id), connection=jobs_runtime.redis).is_finished
-    db_session.rollback()
-    message = db_session.scalars(select(Message)).one()
+    message = the_message(db_session)
     assert message.status == "failed" and message.error_code == 21211
-    assert send_followup(consultation.id) is None
+    assert "Invalid 'To' Phone Number" in message.error_message
+    assert Job.fetch(f"sms-{message.id}", connection=jobs_runtime.redis).is_finished
+    assert scheduled_ids(jobs_runtime.redis) == []  # not retried
+    assert send_message(message.id) is None
+    work(jobs_runtime)
+    assert len(sms_requests(fake_twilio)) == 1
+    assert [m.id for m in failed_messages(db_session)] == [message.id]
+
+
+def test_an_unsubscribed_number_is_not_retried_either(
+    client, db_session, staff, jobs_runtime, fake_twilio, sms_clock
+):
+    save(client, db_session, staff)
+    fake_twilio.fail_next(status=400, code=21610, message="Attempt to send to unsubscribed")
+    work(jobs_runtime)
+    release_scheduled(jobs_runtime.redis)
+    work(jobs_runtime)
+    message = the_message(db_session)
+    assert (message.status, message.error_code, message.attempts) == ("failed", 21610, 1)
     assert len(sms_requests(fake_twilio)) == 1
 
 
-def test_withheld_numbers_get_no_sms(client, db_session, staff, jobs_runtime, fake_twilio):
+def test_withheld_numbers_get_no_sms(
+    client, db_session, staff, jobs_runtime, fake_twilio, sms_clock
+):
     consultation = save(client, db_session, staff, call={"phone": "anonymous"})
     work(jobs_runtime)
     assert sms_requests(fake_twilio) == []

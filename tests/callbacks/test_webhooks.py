@@ -68,9 +68,13 @@ def test_inbound_sms_is_stored_once_per_message_sid(client, db_session):
         response = signed_post(client, "/sms/incoming", params, AUTH_TOKEN)
         assert response.status_code == 200
         assert response.get_data(as_text=True).endswith("<Response />")
-    messages = db_session.scalars(select(Message)).all()
-    assert [(m.direction, m.status, m.body, m.from_number) for m in messages] == [
-        ("inbound", "received", "５", "+8613936000000")
+    messages = db_session.scalars(select(Message).order_by(Message.id)).all()
+    assert [(m.direction, m.status, m.body, m.from_number, m.reply_kind) for m in messages[:1]] == [
+        ("inbound", "received", "５", "+8613936000000", "unmatched")  # no survey was sent
+    ]
+    # Answered once, although Twilio delivered the webhook twice.
+    assert [(m.direction, m.kind, m.to_number) for m in messages[1:]] == [
+        ("outbound", "reply_help", "+8613936000000")
     ]
     assert db_session.scalars(select(Caller.phone)).all() == ["+8613936000000"]
 
@@ -121,3 +125,28 @@ def test_sms_webhook_without_message_sid_is_a_clear_400(client, db_session):
     assert response.status_code == 400
     assert response.get_json()["message"] == "MessageSid is missing or malformed"
     assert db_session.scalars(select(Message)).all() == []
+
+
+def test_an_empty_or_junk_sms_is_kept_and_only_a_real_number_is_answered(client, db_session):
+    signed_post(client, "/sms/incoming", _sms("SM" + "4" * 32, Body=""), AUTH_TOKEN)
+    junk = _sms("SM" + "5" * 32, Body="5", From="not-a-number")
+    assert signed_post(client, "/sms/incoming", junk, AUTH_TOKEN).status_code == 200
+    messages = db_session.scalars(select(Message).order_by(Message.id)).all()
+    assert [(m.direction, m.body, m.from_number, m.reply_kind) for m in messages] == [
+        ("inbound", "", "+8613936000000", "unmatched"),
+        ("outbound", messages[1].body, "+8645112348", None),  # the polite answer
+        ("inbound", "5", "anonymous", "unmatched"),  # a withheld number is never answered
+    ]
+    assert messages[1].kind == "reply_help"
+
+
+def test_an_sms_we_fail_to_act_on_is_still_kept_for_supervisors(client, db_session, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("hotline.web.sms.answer_inbound", broken)
+    response = signed_post(client, "/sms/incoming", _sms("SM" + "6" * 32, Body="5"), AUTH_TOKEN)
+    assert response.status_code == 200
+    db_session.rollback()
+    (message,) = db_session.scalars(select(Message)).all()
+    assert (message.body, message.reply_kind, message.reviewed_at) == ("5", "unmatched", None)
