@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
-from hotline.models import CallbackRequest, Voicemail
+from callbacks.work_items import VOICEMAIL_SOURCE, Need, open_work_item
+from hotline.models import Voicemail
 from hotline.phones import ANONYMOUS
 from ivr_flows.inputs import clean_token, clean_url
 from ivr_flows.nodes import Kind
@@ -32,6 +33,18 @@ def queue_request(turn: Turn, node: Node) -> QueueRequest:
         service=str(service), group=str(group), topic=str(topic), region=str(region),
         priority=priority,
     )  # fmt: skip
+
+
+def need(turn: Turn) -> Need:
+    """What the caller told the IVR so far (a call-back or voicemail work item copies it)."""
+    variables = turn.vars
+    return Need(
+        region=variables.get("region"),
+        service=variables.get("service"),
+        group=variables.get("group"),
+        topic=variables.get("topic"),
+        priority=int(variables.get("priority") or 0),
+    )
 
 
 class Enqueue(Kind):
@@ -86,6 +99,9 @@ class VoicemailNode(Kind):
                 )
                 turn.session.add(voicemail)
                 turn.session.flush()
+            open_work_item(
+                turn.session, turn.call, VOICEMAIL_SOURCE, turn.now, need(turn), voicemail
+            )
             turn.call.recording_url = url
             turn.call.outcome = "voicemail"
             turn.event(node, "recorded", voicemail_id=voicemail.id, duration=duration)
@@ -105,23 +121,9 @@ class Callback(Kind):
         if call.from_number == ANONYMOUS:
             turn.event(node, "anonymous", next=node["anonymous_next"])
             return node["anonymous_next"]
-        request = turn.session.scalars(
-            select(CallbackRequest).where(CallbackRequest.call_id == call.id)
-        ).first()
-        if request is None:
-            request = CallbackRequest(
-                call_id=call.id,
-                caller_id=call.caller_id,
-                phone=call.from_number,
-                region=turn.vars.get("region"),
-                service=turn.vars.get("service"),
-                group=turn.vars.get("group"),
-                source=node["source"],
-                priority=int(turn.vars.get("priority") or 0),
-                status="pending",
-            )
-            turn.session.add(request)
-            turn.session.flush()
+        request = open_work_item(turn.session, call, node["source"], turn.now, need(turn))
+        if request is None:  # not reached: withheld numbers took the branch above
+            return node["anonymous_next"]
         call.outcome = "callback_requested"
         turn.say(node["prompt"])
         turn.answer.hangup()

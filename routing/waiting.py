@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callbacks.work_items import VOICEMAIL_SOURCE, need_of, open_work_item
 from hotline.calls import find_call
-from hotline.models import Call, CallbackRequest, Voicemail
+from hotline.models import Call, Voicemail
 from hotline.phones import ANONYMOUS
 from routing import events, records
 from routing.clock import to_ms
@@ -113,22 +114,13 @@ def choose_callback(
     if left == "busy":
         return "busy"
     cls = left.cls if isinstance(left, CallerState) else int(call.priority or 0)
-    request = CallbackRequest(
-        call_id=call.id,
-        caller_id=call.caller_id,
-        phone=call.from_number,
-        region=call.region,
-        service=call.service,
-        group=call.group,
-        source="queue",
-        priority=cls,
-        status="pending",
-        next_attempt_at=now,
-        # The request keeps the caller's place: call-backs are worked in enqueue order.
+    # The request keeps the caller's place: call-backs are worked in enqueue order.
+    request = open_work_item(
+        session, call, "queue", now, replace(need_of(call), priority=cls),
         created_at=call.queued_at or now,
-    )
-    session.add(request)
-    session.flush()
+    )  # fmt: skip
+    if request is None:
+        return "anonymous"
     call.stage = "ended"
     call.outcome = "callback"
     call.ended_at = now
@@ -179,18 +171,9 @@ def callback_from_offer(session: Session, call: Call, now: datetime) -> str:
     """A caller out of the queue chose a call-back: 'ok' or 'anonymous'."""
     if call.from_number == ANONYMOUS:
         return "anonymous"
-    existing = session.scalars(
-        select(CallbackRequest).where(CallbackRequest.call_id == call.id)
-    ).first()
+    existing = open_work_item(session, call, "queue", now, created_at=call.queued_at or now)
     if existing is None:
-        existing = CallbackRequest(
-            call_id=call.id, caller_id=call.caller_id, phone=call.from_number,
-            region=call.region, service=call.service, group=call.group, source="queue",
-            priority=int(call.priority or 0), status="pending", next_attempt_at=now,
-            created_at=call.queued_at or now,
-        )  # fmt: skip
-        session.add(existing)
-        session.flush()
+        return "anonymous"
     call.stage = "ended"
     call.outcome = "callback"
     call.ended_at = now
@@ -224,6 +207,7 @@ def record_voicemail(
         )  # fmt: skip
         session.add(voicemail)
         session.flush()
+    open_work_item(session, call, VOICEMAIL_SOURCE, now, voicemail=voicemail)
     call.recording_url = url
     call.outcome = "voicemail"
     records.add_event(

@@ -1,7 +1,121 @@
-"""Outbound call-back calls: the TwiML when the citizen answers, and their status callbacks."""
+"""Outbound call-back calls: the TwiML when the citizen answers, and their status callbacks.
+
+/voice/callback/answer?attempt=ID   the citizen picked up: who we are, then <Dial> the agent
+/voice/callback/dialed?attempt=ID   the <Dial> action: connected (talk over) or agent not reached
+/voice/callback/status?attempt=ID   the call's status callback: the attempt's final outcome
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from callbacks import callback_calls as attempts
+from callbacks.call_status import apply_call_status
+from callbacks.callback_config import CallbackConfig, load_callback_config
+from hotline.models import CallbackAttempt
+from hotline.settings import Settings
+from hotline.twiml import say
+from hotline.web.extensions import db, redis_store
+from hotline.web.ivr import now
+from hotline.web.twilio_auth import twilio_signed
+from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
+from routing.transactions import writing
 
 bp = Blueprint("callback_calls", __name__, url_prefix="/voice/callback")
+# Every webhook here writes: take the write lock first (SQLite; see routing.transactions).
+write_lock = writing(lambda: db.session)
+
+
+def settings() -> Settings:
+    """The app's settings."""
+    return current_app.config["HOTLINE_SETTINGS"]
+
+
+def config() -> CallbackConfig:
+    """The call-back settings of this deployment."""
+    return load_callback_config(settings().config_dir)
+
+
+def spoken(key: str, hang_up: bool = True) -> VoiceResponse:
+    """A response that says a call-back prompt (and hangs up)."""
+    response = VoiceResponse()
+    say(response, config().prompts[key], current_app.config["HOTLINE_VOICE"])
+    if hang_up:
+        response.hangup()
+    return response
+
+
+def current_attempt() -> CallbackAttempt | None:
+    """The live attempt this webhook names (?attempt=ID) for its CallSid, or None."""
+    return attempts.live_attempt(db.session, request.args.get("attempt", ""), require_call_sid())
+
+
+def _answer(response: VoiceResponse) -> Response:
+    db.session.commit()
+    return twiml_response(str(response))
+
+
+@bp.post("/answer")
+@twilio_signed
+@voice_guard
+@write_lock
+def answer():  # type: ignore[no-untyped-def]
+    """The citizen answered our call: say why we call and ring the agent who started it."""
+    session = db.session
+    attempt = current_attempt()
+    if attempt is None:
+        return _answer(spoken("gone"))
+    step = attempts.answered(session, attempt, now())
+    if step is None:
+        return _answer(spoken("agent_missed"))
+    intro, contact = step
+    response = spoken(intro, hang_up=False)
+    dial = response.dial(
+        action=f"{public_base_url()}{attempts.DIALED_PATH}?attempt={attempt.id}",
+        method="POST",
+        timeout=config().agent_ring_seconds,
+    )
+    if contact.startswith("client:"):
+        dial.client(contact.removeprefix("client:"))
+    else:
+        dial.number(contact)
+    return _answer(response)
+
+
+@bp.post("/dialed")
+@twilio_signed
+@voice_guard
+@write_lock
+def dialed():  # type: ignore[no-untyped-def]
+    """The agent leg ended: thank the citizen, or promise another call if the agent missed it."""
+    session = db.session
+    attempt = current_attempt()
+    if attempt is None:
+        return _answer(spoken("gone"))
+    key = attempts.agent_dialed(
+        session,
+        attempt,
+        request.form.get("DialCallStatus", "").strip()[:20],
+        request.form.get("DialCallDuration", "").strip()[:8],
+        now(),
+    )
+    return _answer(spoken(key))
+
+
+@bp.post("/status")
+@twilio_signed
+@voice_guard
+@write_lock
+def status():  # type: ignore[no-untyped-def]
+    """The outbound call's status: recorded on the call; a final one ends the attempt."""
+    require_call_sid()
+    session = db.session
+    apply_call_status(session, request.form)
+    attempt = current_attempt()
+    if attempt is not None:
+        status_text = request.form.get("CallStatus", "").strip()
+        attempts.call_ended(
+            session, redis_store.client, config(), attempt, status_text, now(), settings()
+        )
+    return _answer(VoiceResponse())

@@ -50,6 +50,7 @@ OUTCOME_LABELS = {
     "failed": "呼叫失败",
     "canceled": "已取消",
     "ended": "已结束",
+    "agent_unreachable": "坐席未接通",
 }
 EVENT_LABELS = {
     "incoming": "来电接入",
@@ -86,10 +87,54 @@ EVENT_LABELS = {
     "hangup": "挂机",
     "consultation_saved": "咨询记录已保存",
     "survey": "满意度评价",
+    "ivr_survey": "语音满意度评价",
     "sms_outbound": "发送短信",
     "sms_inbound": "收到短信",
     "voicemail": "留言",
     "callback_requested": "登记回拨",
+    "moved": "值班主任转移队列",
+    "callback_dialing": "回拨呼出",
+    "callback_answered": "回拨接通来电人",
+    "callback_agent_dialed": "回拨转接坐席",
+}
+WORK_ITEM_SOURCE_LABELS = {
+    "voicemail": "留言",
+    "queue": "预约回电",
+    "after_hours": "预约回电",
+    "ivr": "预约回电",
+}
+WORK_ITEM_STATUS_LABELS = {
+    "pending": "待回拨",
+    "assigned": "已分配",
+    "in_progress": "回拨中",
+    "done": "已完成",
+    "unreachable": "无法联系",
+    "cancelled": "已取消",
+}
+CALLBACK_OUTCOME_LABELS = {
+    "dialing": "呼叫中",
+    "connected": "已接通",
+    "no_answer": "无人接听",
+    "busy": "占线",
+    "failed": "呼叫失败",
+    "canceled": "来电人未等到接通",
+    "agent_unreachable": "坐席未接通",
+}
+RETURN_VISIT_STATUS_LABELS = {
+    "open": "待回访",
+    "done": "已回访",
+    "unreachable": "无法联系",
+    "cancelled": "已取消",
+}
+RATING_LABELS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+MESSAGE_KIND_LABELS = {
+    "followup": "咨询回执",
+    "survey": "满意度调查",
+    "survey_thanks": "评价感谢",
+    "reply_help": "回复说明",
+    "optout_confirm": "退订确认",
+    "callback_notice": "回电通知",
+    "reply": "人工回复",
 }
 SERVICE_EXTRA_LABELS = {"operator": "人工服务"}
 

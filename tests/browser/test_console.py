@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from rq import Queue
 from sqlalchemy import select
 
+from callbacks.work_items import open_work_item
 from hotline.calls import get_or_create_call
 from hotline.consultations import ConsultationInput, save_consultation
 from hotline.db import utcnow
@@ -269,3 +270,33 @@ def test_browser_answering_is_wired_to_the_voice_token(
     expect(page.locator("#phone-state")).not_to_have_text("未启用")
     screenshot(page, "console-browser-phone")
     assert outside.requests == []  # sounds and scripts come from this site only
+
+
+def test_the_call_back_panel_lists_an_item_and_the_button_starts_the_call(
+    live_server, new_page, staff, db_session, fake_api, screenshot
+):
+    call = make_call(db_session, None, stage="ended")
+    item = open_work_item(db_session, call, "queue", utcnow())
+    db_session.commit()
+    outside = OutsideTraffic()
+    page = new_page(outside)
+    log_in(page, live_server, "li")  # a lawyer answering on the phone, on duty in Harbin
+
+    row = page.locator(f"#callback-items tr[data-item='{item.id}']")
+    expect(row).to_contain_text(CALLER_MASKED)
+    expect(row).to_contain_text("预约回电")
+    expect(row).to_contain_text("哈尔滨")
+    expect(row).to_contain_text("法律咨询 / 劳动纠纷")
+    expect(row).to_contain_text("0 / 3")
+    assert CALLER not in page.locator("#callback-panel").inner_text()
+    screenshot(page, "console-callbacks")
+    row.locator("[data-call-item]").click()
+
+    expect(page.locator("#callback-progress")).to_have_attribute("data-status", "in_progress")
+    expect(page.locator("#callback-progress-text")).to_contain_text("第1次回拨：呼叫中")
+    expect(page.locator("#callback-phone")).to_have_text(CALLER)  # the agent working it
+    (create,) = fake_api.requests_to("/Calls.json", "POST")
+    assert create.form["To"] == CALLER
+    assert "/voice/callback/answer?attempt=" in create.form["Url"]
+    screenshot(page, "console-callback-dialing")
+    assert outside.requests == []

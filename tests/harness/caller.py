@@ -141,6 +141,32 @@ class TestCaller:
         call.follow(_Step(self.absolute(path)))
         return call
 
+    def answer_call(
+        self,
+        url: str,
+        call_sid: str,
+        to: str,
+        from_: str = "+8645112348",
+        inputs: list[Any] | None = None,
+        dial_status: str | list[str] = "completed",
+        max_steps: int = 60,
+    ) -> CallResult:
+        """Answer an outbound call (Calls create) at `to`: fetch its Url and follow the TwiML."""
+        if not isinstance(dial_status, str):
+            dial_status = list(dial_status)
+        call = CallResult(
+            caller=self,
+            call_sid=call_sid,
+            from_=from_,
+            to=to,
+            inputs=list(inputs or []),
+            extra_params={"Direction": "outbound-api", "CallStatus": "in-progress"},
+            dial_status=dial_status,
+            max_steps=max_steps,
+        )
+        call.follow(_Step(self.absolute(url)))
+        return call
+
 
 @dataclass
 class CallResult:

@@ -1,0 +1,256 @@
+"""An agent calls a citizen back: the outbound call, the connection, attempts and unreachable."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from rq.job import Job
+from sqlalchemy import select
+
+from callbacks.outbox import send_job_id
+from hotline.models import Agent, Call, CallbackAttempt, CallbackRequest, Message, Voicemail
+from tests.callbacks.test_work_items import (
+    HARBIN_LANDLINE,
+    accepting,
+    bearer,
+    closed_line_app,
+    fresh,
+    item_for,
+    leave_voicemail,
+)
+from tests.conftest import AUTH_TOKEN
+from tests.harness.signing import call_params, signed_post
+from tests.ivr_flows.support import caller_for
+from tests.routing.helpers import add_agent
+
+AGENT_PHONE = "+8613900001111"
+HOTLINE = "+8645112348"
+
+
+@pytest.fixture
+def evening(runtime, tmp_path):
+    """The closed line's app (on a settable clock, app.clock)."""
+    return closed_line_app(runtime, tmp_path)
+
+
+@pytest.fixture
+def fake_api(fake_twilio, settings):
+    """The fake Twilio API, accepting the test settings' auth token."""
+    with accepting(fake_twilio, settings) as fake:
+        yield fake
+
+
+def start(app, session, agent, item_id: int):
+    """The agent presses 回拨: POST /api/work-items/<id>/call."""
+    return app.test_client().post(f"/api/work-items/{item_id}/call", headers=bearer(session, agent))
+
+
+def status_callback(app, attempt_id: int, call_sid: str, status: str):
+    """Twilio posts the outbound call's final status."""
+    params = call_params(call_sid, from_=HOTLINE, To=HARBIN_LANDLINE, CallStatus=status,
+                         Direction="outbound-api", CallDuration="0")  # fmt: skip
+    path = f"/voice/callback/status?attempt={attempt_id}"
+    response = signed_post(app.test_client(), path, params, AUTH_TOKEN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response
+
+
+def says(response) -> str:
+    return "".join(ET.fromstring(response.get_data(as_text=True)).itertext())
+
+
+def test_voicemail_to_outbound_call_to_the_agent_connected_and_done(evening, db_session, fake_api):
+    now = evening.clock.now
+    agent = add_agent(db_session, "harbin1", "harbin", contact=AGENT_PHONE, now=now)
+    leave_voicemail(evening)
+    item = fresh(db_session).scalars(select(CallbackRequest)).one()
+
+    started = start(evening, db_session, agent, item.id)
+
+    assert started.status_code == 201, started.get_json()
+    body = started.get_json()
+    attempt_id = body["attempt"]["id"]
+    assert (body["attempt"]["number"], body["attempt"]["outcome"]) == (1, "dialing")
+    assert body["item"]["phone"] == HARBIN_LANDLINE  # the agent working it sees the number
+    assert body["item"]["status"] == "in_progress"
+    (create,) = fake_api.requests_to("/Calls.json", "POST")
+    assert (create.form["To"], create.form["From"]) == (HARBIN_LANDLINE, HOTLINE)
+    assert create.form["Url"] == f"http://localhost/voice/callback/answer?attempt={attempt_id}"
+    assert create.form["StatusCallback"] == (
+        f"http://localhost/voice/callback/status?attempt={attempt_id}"
+    )
+    assert create.form["Timeout"] == "30"
+    sid = next(iter(fake_api.calls))
+    stored_agent = fresh(db_session).get(Agent, agent.id)
+    assert stored_agent.status == "break"  # no inbound offers while calling back
+
+    call = caller_for(evening, AUTH_TOKEN).answer_call(create.form["Url"], sid, HARBIN_LANDLINE)
+
+    assert "您之前给我们留言，正在为您接通律师" in call.heard_text
+    (dial,) = call.dials
+    assert (dial["kind"], dial["target"]) == ("Number", AGENT_PHONE)
+    assert dial["attrs"]["action"] == f"http://localhost/voice/callback/dialed?attempt={attempt_id}"
+    assert call.ended == ("hangup",) and "再见" in call.heard[-1]
+
+    call.ended = ("dial",)  # the talk is over: the citizen hangs up, Twilio posts the status
+    call.hangup(status_path=f"/voice/callback/status?attempt={attempt_id}")
+
+    fresh(db_session)
+    attempt = db_session.get(CallbackAttempt, attempt_id)
+    assert (attempt.outcome, attempt.talk_seconds, attempt.call_sid) == ("connected", 30, sid)
+    assert attempt.twilio_status == "completed" and attempt.ended_at is not None
+    assert attempt.answered_at == now and attempt.agent_was_available
+    item = db_session.get(CallbackRequest, item.id)
+    assert (item.status, item.attempts, item.closed_at) == ("done", 0, now)
+    assert db_session.get(Voicemail, item.voicemail_id).status == "done"
+    outbound = db_session.scalars(select(Call).where(Call.call_sid == sid)).one()
+    assert (outbound.direction, outbound.agent_id, outbound.region) == (
+        "outbound",
+        agent.id,
+        "harbin",
+    )
+    assert (outbound.stage, outbound.to_number, outbound.outcome) == (
+        "ended", HARBIN_LANDLINE, "answered",
+    )  # fmt: skip
+    assert db_session.get(Agent, agent.id).status == "available"  # back in inbound routing
+    detail = evening.test_client().get(
+        f"/api/work-items/{item.id}", headers=bearer(db_session, agent)
+    )
+    assert [a["outcome_label"] for a in detail.get_json()["attempt_list"]] == ["已接通"]
+
+
+def test_three_failed_attempts_spaced_out_close_the_item_as_unreachable(
+    evening, db_session, fake_api, runtime
+):
+    now = evening.clock.now
+    agent = add_agent(db_session, "harbin1", "harbin", contact="client:harbin1", now=now)
+    item = item_for(db_session, now, service="consultation", group="2")
+    outcomes = []
+
+    for number, (status, wait) in enumerate([("no-answer", 10), ("busy", 30), ("failed", None)]):
+        started = start(evening, db_session, agent, item.id)
+        assert started.status_code == 201, started.get_json()
+        attempt_id = started.get_json()["attempt"]["id"]
+        sid = fake_api.requests_to("/Calls.json", "POST")  # one more each time
+        assert len(sid) == number + 1
+        call_sid = list(fake_api.calls)[-1]
+        status_callback(evening, attempt_id, call_sid, status)
+        row = fresh(db_session).get(CallbackRequest, item.id)
+        outcomes.append(db_session.get(CallbackAttempt, attempt_id).outcome)
+        assert row.attempts == number + 1
+        assert db_session.get(Agent, agent.id).status == "available"
+        if wait is None:
+            break
+        assert (row.status, row.next_attempt_at) == ("pending", now + timedelta(minutes=wait))
+        too_soon = start(evening, db_session, agent, item.id)
+        assert too_soon.status_code == 409, too_soon.get_json()
+        listed = evening.test_client().get("/api/work-items", headers=bearer(db_session, agent))
+        assert listed.get_json()["items"] == []  # not due: not in the agent's list
+        now = evening.clock.now = now + timedelta(minutes=wait)
+
+    assert outcomes == ["no_answer", "busy", "failed"]
+    row = fresh(db_session).get(CallbackRequest, item.id)
+    assert (row.status, row.attempts, row.closed_at) == ("unreachable", 3, now)
+    fourth = start(evening, db_session, agent, item.id)
+    assert fourth.status_code == 409
+    assert len(fake_api.requests_to("/Calls.json", "POST")) == 3
+    notice = db_session.scalars(select(Message).where(Message.kind == "callback_notice")).one()
+    assert (notice.to_number, notice.idempotency_key) == (
+        HARBIN_LANDLINE,
+        f"callback_notice:{item.id}",
+    )
+    assert "未能接通" in notice.body
+    job = Job.fetch(send_job_id(notice.id), connection=runtime.redis)  # queued after commit
+    assert job.func_name == "callbacks.jobs.send_message"
+
+
+def test_the_agent_not_answering_does_not_count_against_the_citizen(evening, db_session, fake_api):
+    now = evening.clock.now
+    agent = add_agent(db_session, "harbin1", "harbin", contact=AGENT_PHONE, now=now)
+    item = item_for(db_session, now)
+    attempt_id = start(evening, db_session, agent, item.id).get_json()["attempt"]["id"]
+    (create,) = fake_api.requests_to("/Calls.json", "POST")
+    sid = next(iter(fake_api.calls))
+
+    call = caller_for(evening, AUTH_TOKEN).answer_call(
+        create.form["Url"], sid, HARBIN_LANDLINE, dial_status="no-answer"
+    )
+    status_callback(evening, attempt_id, sid, "completed")
+
+    assert "您之前预约了回电" in call.heard_text and "稍后会再给您回电" in call.heard_text
+    fresh(db_session)
+    assert db_session.get(CallbackAttempt, attempt_id).outcome == "agent_unreachable"
+    row = db_session.get(CallbackRequest, item.id)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, None)
+
+
+def test_only_one_agent_calls_an_item_and_busy_agents_are_refused(evening, db_session, fake_api):
+    now = evening.clock.now
+    first = add_agent(db_session, "harbin1", "harbin", now=now)
+    second = add_agent(db_session, "harbin2", "harbin", now=now)
+    outsider = add_agent(db_session, "qiqihar1", "qiqihar", now=now)
+    item = item_for(db_session, now)
+    other = item_for(db_session, now)
+
+    assert start(evening, db_session, outsider, item.id).status_code == 403
+    assert start(evening, db_session, first, item.id).status_code == 201
+    taken = start(evening, db_session, second, item.id)
+    busy = start(evening, db_session, first, other.id)
+    unknown = start(evening, db_session, first, 999999)
+
+    assert taken.status_code == 409 and busy.status_code == 409 and unknown.status_code == 404
+    closing = evening.test_client().post(
+        f"/api/work-items/{item.id}/close", json={}, headers=bearer(db_session, first)
+    )
+    assert closing.status_code == 409  # the call is under way
+    assert len(fake_api.requests_to("/Calls.json", "POST")) == 1
+    assert fresh(db_session).get(CallbackRequest, other.id).status == "pending"
+
+
+def test_twilio_refusing_the_call_keeps_the_item_due_and_frees_the_agent(
+    evening, db_session, fake_api
+):
+    now = evening.clock.now
+    agent = add_agent(db_session, "harbin1", "harbin", now=now)
+    item = item_for(db_session, now)
+    fake_api.fail_next(status=400, code=21211, message="Invalid 'To' Phone Number")
+
+    refused = start(evening, db_session, agent, item.id)
+
+    assert refused.status_code == 502, refused.get_json()
+    assert refused.get_json()["error"] == "telephony_failed"
+    fresh(db_session)
+    (attempt,) = db_session.scalars(select(CallbackAttempt)).all()
+    assert (attempt.outcome, attempt.call_sid) == ("failed", None)
+    row = db_session.get(CallbackRequest, item.id)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, None)
+    assert db_session.get(Agent, agent.id).status == "available"
+
+
+@pytest.mark.parametrize("path", ["answer", "dialed", "status"])
+def test_unsigned_callback_webhooks_are_refused(evening, path):
+    response = evening.test_client().post(
+        f"/voice/callback/{path}?attempt=1", data=call_params("CA" + "0" * 32)
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("attempt", ["999999", "abc", ""])
+def test_an_unknown_attempt_gets_a_polite_goodbye_not_an_error(evening, attempt):
+    client = evening.test_client()
+    params = call_params("CA" + "1" * 32, Direction="outbound-api", CallStatus="in-progress")
+
+    for path in ("answer", "dialed"):
+        response = signed_post(
+            client, f"/voice/callback/{path}?attempt={attempt}", params, AUTH_TOKEN
+        )
+        assert response.status_code == 200 and response.mimetype == "text/xml"
+        assert "本次回电已结束" in says(response)
+        assert ET.fromstring(response.get_data(as_text=True)).find("Hangup") is not None
+    status = signed_post(
+        client, f"/voice/callback/status?attempt={attempt}", {**params, "CallStatus": "busy"},
+        AUTH_TOKEN,
+    )  # fmt: skip
+    assert status.status_code == 200
