@@ -17,6 +17,7 @@ def register_routes() -> None:
         me,
         metrics,
         openapi,
+        reports,
         tokens,  # noqa: F401
         voice_token,
         work_items,
