@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.calls import add_event
 from hotline.models import Call
 from hotline.phones import ANONYMOUS
-from ivr_flows import exits, nodes
+from ivr_flows import exits, nodes, survey_nodes
 from ivr_flows.inputs import clean_token, given_from
 from ivr_flows.render import Answer
 from ivr_flows.resources import Classifier, FlowResources, load_resources
@@ -26,6 +26,7 @@ log = logging.getLogger("hotline.ivr")
 
 FLOWS_DIR = Path(__file__).resolve().parent / "flows"
 DEFAULT_FLOW = "12348"
+SURVEY_FLOW = "survey"  # entered after the talk, when the agent hangs up first
 MAX_CHAIN = 25  # nodes entered in one answer before the engine gives up on the flow
 
 ENTER, INPUT, NOINPUT, RECORDED, DIALED = "enter", "input", "noinput", "recorded", "dialed"
@@ -40,7 +41,7 @@ HANDLERS: dict[str, nodes.Kind] = {
     "speech": nodes.Speech(),
     "classify": nodes.Classify(),
     "region": nodes.Region(),
-    "survey": nodes.SurveyNode(),
+    "survey": survey_nodes.SurveyNode(),
     "enqueue": exits.Enqueue(),
     "voicemail": exits.VoicemailNode(),
     "callback": exits.Callback(),
@@ -51,11 +52,23 @@ assert set(HANDLERS) == set(KIND_FIELDS), "every node kind needs a handler"
 
 
 class FlowEngine:
-    """Runs one validated flow for every call; holds no per-call data itself."""
+    """Runs one validated flow for every call; holds no per-call data itself.
 
-    def __init__(self, flow: Flow, resources: FlowResources) -> None:
+    A flow other than the app's main one records its steps under its own event kind and marks
+    its webhook URLs with flow=NAME, so the web layer hands them back to this engine.
+    """
+
+    def __init__(
+        self,
+        flow: Flow,
+        resources: FlowResources,
+        event_kind: str = "ivr",
+        step_query: dict[str, str] | None = None,
+    ) -> None:
         self.flow = flow
         self.resources = resources
+        self.event_kind = event_kind
+        self.step_query = dict(step_query or {})
 
     def initial_vars(self, call: Call, now: datetime) -> dict[str, Any]:
         """The variables a call starts with: who calls, from where, and whether we are open."""
@@ -102,6 +115,33 @@ class FlowEngine:
             **{k: variables[k] for k in ("repeat_caller", "priority", "green_channel", "region",
                                          "region_reason", "is_open", "is_holiday")},
         )  # fmt: skip
+        return self._begin(session, client, call, variables, now, base_url)
+
+    def start_after_talk(
+        self,
+        session: Session,
+        client: redis.Redis,
+        call: Call,
+        now: datetime,
+        base_url: str = "",
+    ) -> str:
+        """Begin the flow for a caller still on the line after the talk (the survey)."""
+        variables: dict[str, Any] = {
+            name: getattr(call, name) for name in ("service", "group", "topic", "region")
+        }
+        add_event(session, call, self.event_kind, node=self.flow.start, outcome="start",
+                  flow=self.flow.name, agent_id=call.agent_id)  # fmt: skip
+        return self._begin(session, client, call, variables, now, base_url)
+
+    def _begin(
+        self,
+        session: Session,
+        client: redis.Redis,
+        call: Call,
+        variables: dict[str, Any],
+        now: datetime,
+        base_url: str,
+    ) -> str:
         state = IvrState(flow=self.flow.name, node=self.flow.start, vars=variables)
         turn = self._turn(session, client, call, state, now, base_url)
         self._run(turn, self.flow.start)
@@ -175,8 +215,10 @@ class FlowEngine:
         now: datetime,
         base_url: str,
     ) -> Turn:
-        answer = Answer(self.resources.voice, base_url)
-        return Turn(self.flow, self.resources, session, client, call, state, answer, now)
+        answer = Answer(self.resources.voice, base_url, self.step_query)
+        return Turn(
+            self.flow, self.resources, session, client, call, state, answer, now, self.event_kind
+        )
 
     def _run(self, turn: Turn, node_id: str) -> None:
         """Enter nodes one after another until one waits for the caller or ends the IVR."""
@@ -198,6 +240,39 @@ class FlowEngine:
         return turn.answer.twiml()
 
 
+def load_flow_set(
+    config_dir: Path,
+    flows_dir: Path | None = None,
+    classifier: Callable[[], Classifier] | None = None,
+) -> tuple[FlowResources, dict[str, Flow]]:
+    """Load config and every flow of the directory (refusing broken ones)."""
+    resources = load_resources(config_dir, classifier)
+    flows = load_flows(flows_dir or FLOWS_DIR, resources.prompts, resources.vocabulary())
+    return resources, flows
+
+
+def call_flows(flows: dict[str, Flow]) -> dict[str, Flow]:
+    """The flows a call can start in (every flow but the after-talk survey)."""
+    return {name: flow for name, flow in flows.items() if name != SURVEY_FLOW}
+
+
+def engine_for(
+    resources: FlowResources,
+    flows: dict[str, Flow],
+    flow_name: str,
+    *,
+    event_kind: str = "ivr",
+    mark_urls: bool = False,
+) -> FlowEngine:
+    """An engine for the named flow; mark_urls adds flow=NAME to its webhook URLs."""
+    if flow_name not in flows:
+        found = ", ".join(sorted(flows)) or "none"
+        where = str(next(iter(flows.values())).path.parent) if flows else "flows"
+        raise FlowError([FlowProblem(where, FLOW_LEVEL, f"no flow named '{flow_name}' ({found})")])
+    query = {"flow": flow_name} if mark_urls else None
+    return FlowEngine(flows[flow_name], resources, event_kind, query)
+
+
 def build_engine(
     config_dir: Path,
     flows_dir: Path | None = None,
@@ -205,12 +280,5 @@ def build_engine(
     classifier: Callable[[], Classifier] | None = None,
 ) -> FlowEngine:
     """Load config and every flow (refusing broken ones), and an engine for the named flow."""
-    resources = load_resources(config_dir, classifier)
-    flows_dir = flows_dir or FLOWS_DIR
-    flows = load_flows(flows_dir, resources.prompts, resources.vocabulary())
-    if flow_name not in flows:
-        found = ", ".join(sorted(flows)) or "none"
-        raise FlowError(
-            [FlowProblem(str(flows_dir), FLOW_LEVEL, f"no flow named '{flow_name}' ({found})")]
-        )
-    return FlowEngine(flows[flow_name], resources)
+    resources, flows = load_flow_set(config_dir, flows_dir, classifier)
+    return engine_for(resources, call_flows(flows), flow_name)

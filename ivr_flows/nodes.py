@@ -6,9 +6,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-
-from hotline.models import Survey
 from hotline.phones import ANONYMOUS
 from ivr_flows.inputs import Given, is_dont_know, is_no, is_yes, spoken_digits
 from ivr_flows.schema import REPEAT_KEY, Case, Node
@@ -43,7 +40,8 @@ class Kind:
         return turn.flow.safe_default
 
 
-def _repeat(turn: Turn, node: Node) -> str:
+def repeat(turn: Turn, node: Node) -> str:
+    """The caller pressed '*': say the node's prompt again."""
     turn.event(node, "repeat")
     return node.id
 
@@ -126,7 +124,7 @@ class Menu(Kind):
         if not key:
             return turn.fail(node, "invalid" if given.speech else "no_input", given)
         if key == REPEAT_KEY:
-            return _repeat(turn, node)
+            return repeat(turn, node)
         option = node["options"].get(key)
         if option is None:
             return turn.fail(node, "invalid", given)
@@ -162,7 +160,7 @@ class Speech(Kind):
     def on_input(self, turn: Turn, node: Node, given: Given) -> str | None:
         if given.digits:
             if given.digits == REPEAT_KEY:
-                return _repeat(turn, node)
+                return repeat(turn, node)
             if node.get("dtmf_next"):
                 turn.accepted(node)
                 turn.event(node, "keyed", input=given.digits, next=node["dtmf_next"])
@@ -205,7 +203,7 @@ class Classify(Kind):
     def on_input(self, turn: Turn, node: Node, given: Given) -> str | None:
         guess = turn.vars.get("guess_topic")
         if given.digits == REPEAT_KEY:
-            return _repeat(turn, node)
+            return repeat(turn, node)
         if given.empty:
             return turn.fail(node, "no_input", given)
         if guess and (given.digits == "1" or (not given.digits and is_yes(given.speech))):
@@ -238,7 +236,7 @@ class Region(Kind):
 
     def on_input(self, turn: Turn, node: Node, given: Given) -> str | None:
         if given.digits == REPEAT_KEY:
-            return _repeat(turn, node)
+            return repeat(turn, node)
         if given.empty:
             return turn.fail(node, "no_input", given)
         found = self._resolve(turn, given)
@@ -274,32 +272,3 @@ class Region(Kind):
         if CHINA_AREA_CODE.match(digits):
             return PROVINCE, "other_province"
         return None
-
-
-class SurveyNode(Kind):
-    """Ask for a 1-5 rating and store it as an IVR survey."""
-
-    def enter(self, turn: Turn, node: Node) -> str | None:
-        turn.answer.gather(node.id, [turn.text(node["prompt"])], timeout=node["timeout"])
-        turn.event(node, "prompted")
-        return None
-
-    def on_input(self, turn: Turn, node: Node, given: Given) -> str | None:
-        key = given.digits or spoken_digits(given.speech)
-        if key == REPEAT_KEY:
-            return _repeat(turn, node)
-        if not key:
-            return turn.fail(node, "no_input" if given.empty else "invalid", given)
-        if key not in ("1", "2", "3", "4", "5"):
-            return turn.fail(node, "invalid", given)
-        turn.accepted(node)
-        survey = turn.session.scalars(
-            select(Survey).where(Survey.call_id == turn.call.id, Survey.channel == "ivr")
-        ).first()
-        if survey is None:
-            survey = Survey(call_id=turn.call.id, channel="ivr")
-            turn.session.add(survey)
-        survey.rating = int(key)
-        turn.say(node.get("thanks_prompt"))
-        turn.event(node, "rated", rating=int(key))
-        return node["next"]

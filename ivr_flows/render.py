@@ -17,9 +17,13 @@ DIALED_PATH = "/ivr/dialed"
 class Answer:
     """The TwiML being built for one webhook; URLs are prefixed with the public base URL."""
 
-    def __init__(self, voice: VoiceConfig, base_url: str = "") -> None:
+    def __init__(
+        self, voice: VoiceConfig, base_url: str = "", step_query: dict[str, str] | None = None
+    ) -> None:
         self.voice = voice
         self.base_url = base_url.rstrip("/")
+        # Added to the flow's own webhook URLs (e.g. flow=survey for a second flow).
+        self.step_query = dict(step_query or {})
         self.response = VoiceResponse()
         self.verbs = 0
         self.finished = False  # the answer ends the IVR (hang-up, queue, record, dial)
@@ -28,6 +32,10 @@ class Answer:
         """An absolute-path URL of the app under the base URL, with a query."""
         full = self.base_url + path if path.startswith("/") else path
         return full + ("?" + urlencode(query) if query else "")
+
+    def step_url(self, path: str, **query: str) -> str:
+        """A URL of the flow's own webhooks (input, recorded, dialed, step)."""
+        return self.url(path, **query, **self.step_query)
 
     def say(self, text: str) -> None:
         """Speak a prompt in Mandarin."""
@@ -56,7 +64,7 @@ class Answer:
         Without a finish key '#' is a key like the others (single-key menus take it at once).
         """
         attrs: dict[str, object] = {
-            "action": self.url(INPUT_PATH, node=node_id),
+            "action": self.step_url(INPUT_PATH, node=node_id),
             "method": "POST",
             "timeout": timeout,
             "input": "speech dtmf" if speech else "dtmf",
@@ -74,7 +82,7 @@ class Answer:
             if text:
                 gather.say(text, **self.voice.say_attrs())
         # Twilio goes on with the next verb when the caller gives nothing: count a no-input.
-        self.response.redirect(self.url(INPUT_PATH, node=node_id, noinput="1"), method="POST")
+        self.response.redirect(self.step_url(INPUT_PATH, node=node_id, noinput="1"), method="POST")
         self.verbs += 2
         self.finished = True
 
@@ -93,7 +101,7 @@ class Answer:
     def record(self, node_id: str, max_length: int, goodbye: str) -> None:
         """Record a message; without a recording the caller still hears goodbye."""
         self.response.record(
-            action=self.url(RECORDED_PATH, node=node_id),
+            action=self.step_url(RECORDED_PATH, node=node_id),
             method="POST",
             max_length=max_length,
             timeout=5,
@@ -106,7 +114,7 @@ class Answer:
     def dial(self, node_id: str, number: str, timeout: int) -> None:
         """Transfer the call to a number; the action says how it went."""
         dial = self.response.dial(
-            action=self.url(DIALED_PATH, node=node_id), method="POST", timeout=timeout
+            action=self.step_url(DIALED_PATH, node=node_id), method="POST", timeout=timeout
         )
         dial.number(number)
         self.verbs += 1

@@ -142,6 +142,8 @@ KIND_FIELDS: dict[str, dict[str, Field]] = {
         prompt=Field("prompt", required=True),
         thanks_prompt=Field("prompt"),
         next=Field("target", required=True),
+        # rating: a 1-5 key; comment: optional speech on the rated survey (silence, a key skip)
+        ask=Field("choice", default="rating", choices=("rating", "comment")),
     ),
     "transfer": {
         "number": Field("phone", required=True),

@@ -30,6 +30,7 @@ class Turn:
     state: IvrState
     answer: Answer
     now: datetime
+    event_kind: str = "ivr"  # the call-event kind of this flow's steps
 
     @property
     def vars(self) -> dict[str, Any]:
@@ -39,7 +40,7 @@ class Turn:
     def event(self, node: Node, outcome: str, **data: Any) -> None:
         """Record an IVR step as a call event."""
         data = {"node": node.id, "node_kind": node.kind, "outcome": outcome, **data}
-        add_event(self.session, self.call, "ivr", **data)
+        add_event(self.session, self.call, self.event_kind, **data)
 
     def text(self, key: str | None) -> str:
         """A prompt's text with the flow variables filled in ('' for no prompt)."""

@@ -1,4 +1,10 @@
-"""IVR webhooks: every step of the call flow (entering a node, input, recording, dial result)."""
+"""IVR webhooks: every step of the call flow (entering a node, input, recording, dial result).
+
+The satisfaction survey after the talk is a second flow (ivr_flows/flows/survey.yaml) run by
+the same engine: /queue/dial-result calls start_survey when the agent hung up first, and the
+survey's webhook URLs carry flow=survey so they reach the survey's engine. A flows directory
+without a survey flow simply has no survey (the caller hears goodbye).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,41 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, request
 from flask.blueprints import BlueprintSetupState
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hotline.calls import get_or_create_call
+from hotline.calls import find_call, get_or_create_call
 from hotline.db import utcnow
-from hotline.models import Call
+from hotline.models import Call, Survey
 from hotline.settings import Settings
 from hotline.web.extensions import db, redis_store
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
-from ivr_flows.engine import DIALED, ENTER, INPUT, NOINPUT, RECORDED, FlowEngine, build_engine
+from ivr_flows.engine import (
+    DEFAULT_FLOW,
+    DIALED,
+    ENTER,
+    INPUT,
+    NOINPUT,
+    RECORDED,
+    SURVEY_FLOW,
+    FlowEngine,
+    call_flows,
+    engine_for,
+    load_flow_set,
+)
+from ivr_flows.survey_nodes import IVR_CHANNEL
+from routing.transactions import write_first
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 
 ENGINE_KEY = "hotline.ivr_engine"
+SURVEY_ENGINE_KEY = "hotline.ivr_survey_engine"
+SURVEY_EVENT = "ivr_survey"  # the call-event kind of the survey's steps
+# Stages a caller may enter the survey from ("survey" again: a retried dial-result webhook).
+SURVEY_FROM_STAGES = ("talking", "wrap_up", "survey")
+# Call statuses of a caller who is gone: a Dial action Twilio posts after the caller hung up.
+CALLER_GONE_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 # app.config keys tests and `hotline simulate` may set:
 CLOCK_CONFIG = "HOTLINE_CLOCK"  # a callable returning the aware "now" the IVR uses
 CLASSIFIER_CONFIG = "HOTLINE_CLASSIFIER"  # an object with classify(text), instead of the default
@@ -39,13 +66,16 @@ def init_engine(app: Flask) -> FlowEngine:
 
         return default_classifier(settings.config_dir)
 
-    engine = build_engine(
-        settings.config_dir,
-        flows_dir=Path(flows_dir) if flows_dir else None,
-        flow_name=str(settings.extra.get("ivr_flow", "12348")),
-        classifier=classifier,
+    resources, flows = load_flow_set(
+        settings.config_dir, Path(flows_dir) if flows_dir else None, classifier
     )
+    main_flow = str(settings.extra.get("ivr_flow", DEFAULT_FLOW))
+    engine = engine_for(resources, call_flows(flows), main_flow)
+    survey = None
+    if SURVEY_FLOW in flows:
+        survey = engine_for(resources, flows, SURVEY_FLOW, event_kind=SURVEY_EVENT, mark_urls=True)
     app.extensions[ENGINE_KEY] = engine
+    app.extensions[SURVEY_ENGINE_KEY] = survey
     return engine
 
 
@@ -57,6 +87,18 @@ def _load_flows(state: BlueprintSetupState) -> None:
 def engine() -> FlowEngine:
     """The current app's flow engine."""
     return current_app.extensions[ENGINE_KEY]
+
+
+def survey_engine() -> FlowEngine | None:
+    """The engine of the satisfaction survey, None when the flows have no survey."""
+    return current_app.extensions.get(SURVEY_ENGINE_KEY)
+
+
+def _engine_of_request() -> FlowEngine:
+    survey = survey_engine()
+    if survey is not None and request.args.get("flow") == survey.flow.name:
+        return survey
+    return engine()
 
 
 def now() -> datetime:
@@ -76,13 +118,51 @@ def start_flow(session: Session, call: Call) -> str:
     return engine().start(session, redis_store.client, call, now(), base_url())
 
 
+def start_survey(session: Session, call_sid: str, caller_status: str) -> str | None:
+    """TwiML that begins the survey for a caller whose talk just ended, or None (no survey).
+
+    None when the flows have no survey, the caller is gone, the call is not (or no longer)
+    in talk, wrap-up or survey, or the caller already rated this call.
+    """
+    survey = survey_engine()
+    if survey is None or caller_status in CALLER_GONE_STATUSES:
+        return None
+    write_first(session)  # the talk's end was just committed: read and write in one go
+    call = find_call(session, call_sid)
+    if call is None:
+        return None
+    moved = session.execute(
+        update(Call)
+        .where(Call.id == call.id, Call.stage.in_(SURVEY_FROM_STAGES))
+        .values(stage="survey")
+        .execution_options(synchronize_session="fetch")
+    )
+    if moved.rowcount != 1 or _rated(session, call):
+        return None
+    return survey.start_after_talk(session, redis_store.client, call, now(), base_url())
+
+
+def _rated(session: Session, call: Call) -> bool:
+    return (
+        session.scalar(
+            select(Survey.id).where(
+                Survey.call_id == call.id,
+                Survey.channel == IVR_CHANNEL,
+                Survey.rating.is_not(None),
+            )
+        )
+        is not None
+    )
+
+
 def _step(event: str):  # type: ignore[no-untyped-def]
     call_sid = require_call_sid()
     session = db.session
+    write_first(session)  # every step writes (events, state): no half-way failure on SQLite
     call, _created = get_or_create_call(
         session, call_sid, request.form.get("From"), request.form.get("To")
     )
-    twiml = engine().handle(
+    twiml = _engine_of_request().handle(
         session,
         redis_store.client,
         call,

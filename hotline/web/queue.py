@@ -6,7 +6,7 @@
 /queue/rejoin        put the caller (back) in its region's queue
 /queue/connect       where the router redirects a matched caller: <Dial> the agent
 /queue/whisper       the agent's leg before the bridge: "婚姻家庭，哈尔滨。按1接听。"
-/queue/dial-result   the <Dial> action: talk over (goodbye) or a miss (back to the head of the line)
+/queue/dial-result   the <Dial> action: talk over (the survey) or a miss (back to the head of line)
 /queue/offer-choice  call-back or voicemail for a caller out of the queue (queue full)
 /queue/voicemail     the <Record> action: store the message
 """
@@ -28,6 +28,7 @@ from hotline.settings import Settings
 from hotline.taxonomy import load_taxonomy
 from hotline.twiml import FALLBACK_PATH
 from hotline.web.extensions import db, redis_store, runtime
+from hotline.web.ivr import start_survey
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
 from routing import connect as connecting
@@ -284,7 +285,7 @@ def whisper():  # type: ignore[no-untyped-def]
 @voice_guard
 @write_lock
 def dial_result():  # type: ignore[no-untyped-def]
-    """The Dial ended: after a talk say goodbye; after a miss go back to the head of the line."""
+    """The Dial ended: after a talk the survey (or goodbye); after a miss back at the head."""
     call_sid = require_call_sid()
     _live_state()
     session = db.session
@@ -302,6 +303,11 @@ def dial_result():  # type: ignore[no-untyped-def]
         return _answer(session, twiml.enqueue_again(say, step.region, "agent_missed"))
     if step.action == "rejoin":
         return _answer(session, twiml.enqueue_again(say, step.region))
+    # The agent hung up first (or Twilio repeated this webhook during the survey): the caller
+    # is still on the line and may rate the service.
+    survey = start_survey(session, call_sid, request.form.get("CallStatus", ""))
+    if survey is not None:
+        return _answer(session, survey)
     return _answer(session, twiml.goodbye(say))
 
 

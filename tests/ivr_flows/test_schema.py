@@ -56,7 +56,7 @@ def test_the_mini_flow_and_the_12348_flow_are_valid(resources):
     assert flow.nodes["menu"]["options"]["2"].set == {"service": "legal_aid"}
     assert flow.nodes["menu"]["timeout"] == 5 and flow.nodes["menu"]["invalid_prompt"]
     flows = load_flows(FLOWS_DIR, resources.prompts, resources.vocabulary())
-    assert set(flows) == {"12348"}
+    assert set(flows) == {"12348", "survey"}
     assert len(flows["12348"].nodes) == 16
 
 

@@ -50,12 +50,13 @@ def test_a_caller_is_matched_in_region_talks_and_the_agent_wraps_up(
     assert call.dials[0]["attrs"]["answerOnBridge"] == "true"
     assert call.dials[0]["attrs"]["timeout"] == "20"
     assert routing_caller.whispers == ["法律咨询，婚姻家庭，哈尔滨。按1接听。"]
-    assert call.ended == ("hangup",)  # the talk is over: goodbye
+    assert call.ended == ("hangup",)  # the talk is over: the survey, then goodbye
 
     stored = call_row(db_session, row.call_sid)
-    assert (stored.stage, stored.agent_id) == ("wrap_up", harbin.id)
+    # The agent hung up first: the caller is in the phone survey while the agent wraps up.
+    assert (stored.stage, stored.agent_id) == ("survey", harbin.id)
     assert stored.answered_at is not None and stored.wait_seconds is not None
-    assert event_kinds(db_session, row.call_sid) == [
+    assert [k for k in event_kinds(db_session, row.call_sid) if k != "ivr_survey"] == [
         "enqueued", "offered", "answered", "talk_ended",
     ]  # fmt: skip
     state = RoutingState(runtime.redis)

@@ -1,5 +1,169 @@
-"""Return visits (回访), failed messages and unmatched replies for supervisors."""
+"""Return visits (回访), failed messages and unmatched replies for supervisors.
+
+The follow-up desk page (/followups) shows the same JSON shapes (followup_shapes). Numbers
+leave masked; a supervisor gets a task's full number through the audited reveal.
+"""
 
 from __future__ import annotations
 
-from hotline.web.api import bp  # noqa: F401
+from flask import jsonify, request
+
+from callbacks.message_review import failed_messages, unmatched_replies
+from hotline import followup_desk as desk
+from hotline.db import utcnow
+from hotline.errors import BadRequest
+from hotline.models.vocabulary import RETURN_VISIT_STATUSES
+from hotline.web.api import bp
+from hotline.web.api.docs import QueryParam, api_doc, documented_body, query_int, query_text
+from hotline.web.api.followup_shapes import (
+    FAILED_LIST,
+    REPLY,
+    REPLY_LIST,
+    RETURN_VISIT,
+    RETURN_VISIT_LIST,
+    REVEALED,
+    failed_json,
+    reply_json,
+    return_visits_json,
+)
+from hotline.web.api.json_input import Field
+from hotline.web.api.schemas import SUPERVISORS
+from hotline.web.api.security import current_user, token_required
+from hotline.web.extensions import db
+
+STATUS = QueryParam("status", str, "open (default), done, unreachable or cancelled")
+LIMIT = QueryParam("limit", int, "at most this many", minimum=1, maximum=200)
+OFFSET = QueryParam("offset", int, "skip this many", minimum=0, maximum=100_000)
+CLOSE_FIELDS = [
+    Field("status", str, choices=desk.CLOSED_STATUSES),
+    Field("note", str, required=False, max_length=desk.NOTE_MAX),
+]
+REVEAL_FIELDS = [Field("reason", str, required=False, max_length=200)]
+
+
+def _status_query() -> str:
+    status = query_text(STATUS, 16) or desk.OPEN
+    if status not in RETURN_VISIT_STATUSES:
+        raise BadRequest(
+            f"query parameter 'status' must be one of {', '.join(RETURN_VISIT_STATUSES)}"
+        )
+    return status
+
+
+@bp.get("/return-visits")
+@api_doc(
+    "回访 tasks of a status (open ones by due time, overdue first); numbers masked",
+    response=RETURN_VISIT_LIST,
+    roles=SUPERVISORS,
+    query=(STATUS, LIMIT, OFFSET),
+)
+@token_required(*SUPERVISORS)
+def list_return_visits():  # type: ignore[no-untyped-def]
+    """List 回访 tasks."""
+    session = db.session
+    tasks, total = desk.return_visits(
+        session, _status_query(), query_int(LIMIT, 100), query_int(OFFSET, 0)
+    )
+    return jsonify({"return_visits": return_visits_json(session, tasks, utcnow()), "total": total})
+
+
+@bp.post("/return-visits/<int:task_id>/assign")
+@api_doc(
+    "Take an open 回访 task (assign it to the caller of the API); audit-logged",
+    response=RETURN_VISIT,
+    roles=SUPERVISORS,
+    errors=(404, 409),
+)
+@token_required(*SUPERVISORS)
+def assign_return_visit(task_id: int):  # type: ignore[no-untyped-def]
+    """Assign a task to me."""
+    session = db.session
+    task = desk.assign_to(session, task_id, current_user(), request.remote_addr)
+    session.commit()
+    return jsonify(return_visits_json(session, [task], utcnow())[0])
+
+
+@bp.post("/return-visits/<int:task_id>/close")
+@api_doc(
+    "Close an open 回访 task as done or unreachable, with a note; audit-logged",
+    request=CLOSE_FIELDS,
+    response=RETURN_VISIT,
+    roles=SUPERVISORS,
+    errors=(404, 409),
+)
+@token_required(*SUPERVISORS)
+def close_return_visit(task_id: int):  # type: ignore[no-untyped-def]
+    """Close a task."""
+    body = documented_body()
+    session = db.session
+    task = desk.close_task(
+        session, task_id, current_user(), body["status"], body.get("note", ""), utcnow(),
+        request.remote_addr,
+    )  # fmt: skip
+    session.commit()
+    return jsonify(return_visits_json(session, [task], utcnow())[0])
+
+
+@bp.post("/return-visits/<int:task_id>/reveal")
+@api_doc(
+    "The full number of a 回访 task's caller, to call them back; audit-logged",
+    request=REVEAL_FIELDS,
+    response=REVEALED,
+    roles=SUPERVISORS,
+    errors=(404,),
+)
+@token_required(*SUPERVISORS)
+def reveal_return_visit_number(task_id: int):  # type: ignore[no-untyped-def]
+    """Show a task's caller number once, recording who asked and why."""
+    body = documented_body()
+    session = db.session
+    task, phone = desk.caller_number(
+        session, task_id, current_user(), body.get("reason", ""), request.remote_addr
+    )
+    session.commit()
+    return jsonify({"id": task.id, "caller_full": phone})
+
+
+@bp.get("/messages/failed")
+@api_doc(
+    "Outbound SMS that failed for good, newest first, with Twilio's error; numbers masked",
+    response=FAILED_LIST,
+    roles=SUPERVISORS,
+    query=(LIMIT,),
+)
+@token_required(*SUPERVISORS)
+def list_failed_messages():  # type: ignore[no-untyped-def]
+    """List failed messages."""
+    session = db.session
+    rows = list(failed_messages(session, limit=query_int(LIMIT, 100)))
+    return jsonify({"messages": failed_json(session, rows)})
+
+
+@bp.get("/messages/unmatched")
+@api_doc(
+    "Inbound SMS replies no rule understood, not yet reviewed, newest first; numbers masked",
+    response=REPLY_LIST,
+    roles=SUPERVISORS,
+    query=(LIMIT,),
+)
+@token_required(*SUPERVISORS)
+def list_unmatched_replies():  # type: ignore[no-untyped-def]
+    """List unmatched replies."""
+    rows = unmatched_replies(db.session, limit=query_int(LIMIT, 100))
+    return jsonify({"messages": [reply_json(m) for m in rows]})
+
+
+@bp.post("/messages/<int:message_id>/reviewed")
+@api_doc(
+    "Mark an unmatched reply as reviewed (a second mark changes nothing); audit-logged",
+    response=REPLY,
+    roles=SUPERVISORS,
+    errors=(404,),
+)
+@token_required(*SUPERVISORS)
+def mark_reply_reviewed(message_id: int):  # type: ignore[no-untyped-def]
+    """Mark a reply reviewed."""
+    session = db.session
+    message = desk.mark_reviewed(session, message_id, current_user(), utcnow(), request.remote_addr)
+    session.commit()
+    return jsonify(reply_json(message))

@@ -1,7 +1,109 @@
-"""The supervisors' follow-up desk: 回访 tasks, failed messages, unmatched replies."""
+"""The supervisors' follow-up desk: 回访 tasks, failed messages, unmatched replies.
+
+One page lists the three; its forms (CSRF-checked like every page form) assign a task, close
+it with an outcome and a note, or mark a reply reviewed, then come back to the page. The
+JSON API (hotline.web.api.followups) does the same for other clients.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from callbacks.message_review import failed_messages, unmatched_replies
+from hotline import followup_desk as desk
+from hotline.db import utcnow
+from hotline.errors import HotlineError
+from hotline.web.api.followup_shapes import failed_json, reply_json, return_visits_json
+from hotline.web.extensions import db
+from hotline.web.pages.access import SUPERVISORS, login_required, page_user
 
 bp = Blueprint("followup_desk", __name__, url_prefix="/followups")
+
+SHOWN = 200  # rows per section
+DONE_MESSAGES = {
+    "assigned": "已将回访任务分配给您。",
+    "closed": "回访任务已关闭。",
+    "reviewed": "已标记为已处理。",
+}
+ERROR_MESSAGES = {
+    400: "请选择回访结果（已回访或无法联系），备注不超过1000字。",
+    404: "没有找到这条记录，可能已被删除。",
+    409: "该回访任务已被关闭，请刷新页面。",
+}
+
+
+@bp.get("")
+@login_required(*SUPERVISORS)
+def index():  # type: ignore[no-untyped-def]
+    """The three lists, each with its count."""
+    session = db.session
+    tasks, task_total = desk.return_visits(session, desk.OPEN, SHOWN)
+    failed = list(failed_messages(session, limit=SHOWN))
+    replies = unmatched_replies(session, limit=SHOWN)
+    return render_template(
+        "followup_desk.html",
+        tasks=return_visits_json(session, tasks, utcnow()),
+        task_total=task_total,
+        failed=failed_json(session, failed),
+        replies=[reply_json(message) for message in replies],
+        done=DONE_MESSAGES.get(request.args.get("done", "")),
+        me=page_user(),
+    )
+
+
+def _act(action: Callable[[], object], done: str, anchor: str):  # type: ignore[no-untyped-def]
+    """Do a desk action and come back to the page; a refused one shows why (nothing kept)."""
+    try:
+        action()
+    except HotlineError as exc:
+        db.session.rollback()
+        message = ERROR_MESSAGES.get(exc.status, "操作没有完成，请刷新页面后重试。")
+        return render_template("error.html", status=exc.status, message=message), exc.status
+    db.session.commit()
+    return redirect(url_for("followup_desk.index", done=done, _anchor=anchor))
+
+
+@bp.post("/return-visits/<int:task_id>/assign")
+@login_required(*SUPERVISORS)
+def assign(task_id: int):  # type: ignore[no-untyped-def]
+    """Take a task ("分配给我")."""
+    return _act(
+        lambda: desk.assign_to(db.session, task_id, page_user(), request.remote_addr),
+        "assigned",
+        "tasks",
+    )
+
+
+@bp.post("/return-visits/<int:task_id>/close")
+@login_required(*SUPERVISORS)
+def close(task_id: int):  # type: ignore[no-untyped-def]
+    """Close a task with its outcome and a note."""
+    form = request.form
+    return _act(
+        lambda: desk.close_task(
+            db.session,
+            task_id,
+            page_user(),
+            form.get("status", ""),
+            form.get("note", ""),
+            utcnow(),
+            request.remote_addr,
+        ),  # fmt: skip
+        "closed",
+        "tasks",
+    )
+
+
+@bp.post("/messages/<int:message_id>/reviewed")
+@login_required(*SUPERVISORS)
+def reviewed(message_id: int):  # type: ignore[no-untyped-def]
+    """Mark an unmatched reply as handled ("标记已处理")."""
+    return _act(
+        lambda: desk.mark_reviewed(
+            db.session, message_id, page_user(), utcnow(), request.remote_addr
+        ),
+        "reviewed",
+        "replies",
+    )

@@ -43,4 +43,4 @@ def test_flows_check_refuses_a_broken_flow_with_file_node_and_reason(tmp_path):
 def test_flows_check_quiet_prints_no_graph():
     result = CliRunner().invoke(main, ["flows", "check", "--quiet"])
     assert result.exit_code == 0
-    assert len(result.output.splitlines()) == 1
+    assert len(result.output.splitlines()) == 2  # the 12348 flow and the survey flow
