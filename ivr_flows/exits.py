@@ -52,7 +52,7 @@ class Enqueue(Kind):
 
     def enter(self, turn: Turn, node: Node) -> str | None:
         request = queue_request(turn, node)
-        placement = enqueue(turn.session, turn.redis, turn.call, request)
+        placement = enqueue(turn.session, turn.redis, turn.call, request, now=turn.now)
         turn.say(node.get("prompt"))
         turn.answer.enqueue(placement.queue_name, placement.wait_url, placement.action_url)
         turn.event(
@@ -124,7 +124,7 @@ class Callback(Kind):
         request = open_work_item(turn.session, call, node["source"], turn.now, need(turn))
         if request is None:  # not reached: withheld numbers took the branch above
             return node["anonymous_next"]
-        call.outcome = "callback_requested"
+        call.outcome = "callback"  # the same outcome as a call-back chosen while waiting
         turn.say(node["prompt"])
         turn.answer.hangup()
         turn.event(node, "requested", callback_id=request.id, source=node["source"])

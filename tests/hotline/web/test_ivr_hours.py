@@ -54,7 +54,7 @@ def test_after_hours_call_back_request(runtime, tmp_path, db_session):
         HARBIN_LANDLINE, "harbin", "after_hours", "pending",
     )  # fmt: skip
     assert (request.call_id, request.caller_id) == (row.id, row.caller_id)
-    assert (row.stage, row.outcome) == ("ivr", "callback_requested")
+    assert (row.stage, row.outcome) == ("ivr", "callback")
     assert ivr_steps(db_session, call.call_sid) == AFTER_HOURS + [
         "after_hours_menu:prompted", "after_hours_menu:chosen", "callback:requested",
     ]  # fmt: skip
@@ -62,7 +62,7 @@ def test_after_hours_call_back_request(runtime, tmp_path, db_session):
     assert (start["is_open"], start["open_reason"]) == (False, "closed_hours")
     assert start["local_time"] == "2026-03-11T20:00:00+08:00"
     call.hangup()
-    assert call_row(db_session, call.call_sid).outcome == "callback_requested"
+    assert call_row(db_session, call.call_sid).outcome == "callback"
 
 
 def test_after_hours_voicemail(runtime, tmp_path, db_session):
