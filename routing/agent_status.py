@@ -56,6 +56,27 @@ def set_status(
     return StatusChange(status=agent.status, since=agent.status_since, paused=paused)
 
 
+def pause(client: redis.Redis, session: Session, agent: Agent, now: datetime) -> StatusChange:
+    """A supervisor takes the agent out of routing: status break, paused until released.
+
+    The agent's talk or wrap-up in progress goes on; no new call is offered. Releasing is
+    set_status(..., "available", ...), which also ends the pause.
+    """
+    if agent.status != "break":
+        agent.status = "break"
+        agent.status_since = now
+    if agent.paused_at is None:
+        agent.paused_at = now
+    session.commit()
+    state = RoutingState(client)
+    if state.pause(agent.id, to_ms(now)) == "missing":
+        state.ensure_agent(
+            agent.id, "break", to_ms(agent.paused_at), to_ms(now), to_ms(agent.status_since)
+        )
+    events.publish(client, "agent", agent.id)
+    return StatusChange(status=agent.status, since=agent.status_since, paused=True)
+
+
 def current_call(
     client: redis.Redis, session: Session, agent: Agent, now: datetime
 ) -> tuple[str, Call] | None:

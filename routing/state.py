@@ -251,6 +251,52 @@ end
 return out
 """
 
+# A supervisor moves a waiting caller to another region's queue; the score (class, then the
+# original enqueue time) is kept, so the caller takes their place by how long they have waited.
+# The overflow reach starts again from the new region. ARGV: sid, region
+# -> {'ok'|'same'|state (offered/talking)|'missing', region before}
+_SCRIPTS["move"] = """
+local sid, region = ARGV[1], ARGV[2]
+local c = ck(sid)
+local f = redis.call('HMGET', c, 'state', 'region', 'cls', 'enq')
+if not f[1] then return {'missing', ''} end
+if f[1] ~= 'waiting' then return {f[1], f[2]} end
+if f[2] == region then return {'same', f[2]} end
+redis.call('ZREM', qk(f[2]), sid)
+redis.call('HSET', c, 'region', region, 'reach', '0', 'nobody', '0', 'ready', '0')
+redis.call('ZADD', qk(region), score(f[3], f[4]), sid)
+redis.call('SADD', QUEUES, region)
+return {'ok', f[2]}
+"""
+# A supervisor's pause: status break and paused until released. ARGV: agent, now
+# -> 'ok' | 'missing'
+_SCRIPTS["pause"] = """
+local a = ak(ARGV[1])
+if redis.call('EXISTS', a) == 0 then return 'missing' end
+local f = redis.call('HMGET', a, 'status', 'paused')
+if f[1] ~= 'break' then redis.call('HSET', a, 'status', 'break', 'since', ARGV[2]) end
+if f[2] ~= '1' then redis.call('HSET', a, 'paused', '1', 'paused_at', ARGV[2]) end
+return 'ok'
+"""
+# A digest of who waits where and what every agent is doing: it changes with any routing step,
+# so a live view can poll it cheaply and redraw only when something happened.
+_SCRIPTS["signature"] = """
+local parts = {}
+local regions = redis.call('SMEMBERS', QUEUES)
+table.sort(regions)
+for _, region in ipairs(regions) do
+  parts[#parts + 1] = region .. '=' .. table.concat(redis.call('ZRANGE', qk(region), 0, -1), ',')
+end
+local agents = redis.call('SMEMBERS', AGENTS)
+table.sort(agents)
+for _, id in ipairs(agents) do
+  local f = redis.call('HMGET', ak(id), 'status', 'paused', 'live', 'call')
+  parts[#parts + 1] = id .. ':' .. (f[1] or '') .. '/' .. (f[2] or '') .. '/' .. (f[3] or '')
+    .. '/' .. (f[4] or '')
+end
+return redis.sha1hex(table.concat(parts, ';'))
+"""
+
 _SOURCES = {name: _PRELUDE + body for name, body in _SCRIPTS.items()}
 _SHAS = {name: hashlib.sha1(src.encode()).hexdigest() for name, src in _SOURCES.items()}
 
@@ -289,6 +335,7 @@ AGENT_FIELDS = (
 
 _CALLER_FIELDS_JSON = json.dumps(CALLER_FIELDS)
 _AGENT_FIELDS_JSON = json.dumps(AGENT_FIELDS)
+_OFFER_TIME_FIELDS_JSON = json.dumps(("created", "accepted_at"))
 
 
 def _unpack(fields: tuple[str, ...], packed: str) -> dict[str, str]:
@@ -383,6 +430,7 @@ class AgentState:
     idle_since_ms: int
     wrap_until_ms: int
     since_ms: int
+    paused_at_ms: int = 0
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> AgentState:
@@ -397,6 +445,7 @@ class AgentState:
             idle_since_ms=_int(data.get("idle_since")),
             wrap_until_ms=_int(data.get("wrap_until")),
             since_ms=_int(data.get("since")),
+            paused_at_ms=_int(data.get("paused_at")),
         )
 
     def view(self, region: str, skills: frozenset[str]) -> AgentView:
@@ -525,7 +574,39 @@ class RoutingState:
         )
         return bool(created)
 
+    def move(self, call_sid: str, region: str) -> StepResult:
+        """Move a waiting caller to another region's queue, keeping their place by wait.
+
+        The outcome is 'ok', 'same' (already there), the caller's state when not waiting
+        ('offered', 'talking') or 'missing'; the agent field is unused, call_sid is the region
+        the caller was in.
+        """
+        values = _text(self._run("move", call_sid, region))
+        return StepResult(values[0], values[1] if len(values) > 1 else "")
+
+    def pause(self, agent_id: int, now_ms: int) -> str:
+        """A supervisor's pause (status break, paused): 'ok', or 'missing' without a state."""
+        return _text(self._run("pause", agent_id, now_ms))
+
     # ----- reads -------------------------------------------------------------------------------
+
+    def signature(self) -> str:
+        """A digest of the queues and agents' states that changes with every routing step."""
+        return _text(self._run("signature"))
+
+    def offer_times(self, offer_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """(created, accepted) epoch ms of these open offers (0: not accepted yet)."""
+        ids = [offer_id for offer_id in offer_ids if offer_id]
+        if not ids:
+            return {}
+        names = [keys.offer(offer_id) for offer_id in ids]
+        packed = _text(self._run("packed", _OFFER_TIME_FIELDS_JSON, *names))
+        found = {}
+        for offer_id, item in zip(ids, packed, strict=True):
+            if item:
+                created, accepted = item.split("\x1f")
+                found[offer_id] = (_int(created), _int(accepted))
+        return found
 
     def is_built(self) -> bool:
         """Whether the state has been built (a flushed Redis has not)."""

@@ -1,7 +1,97 @@
-"""The supervisors' live view of queues, agents and today's KPIs (SSE)."""
+"""The supervisors' live view of queues, agents and today's KPIs (SSE).
+
+/live is the page; /live/stream sends the snapshot as Server-Sent Events: at once, then whenever
+the routing state changes (polled by its signature every POLL_SECONDS) and at least every
+PUSH_SECONDS. A stream ends after STREAM_SECONDS so it never pins a worker; the browser's
+EventSource reconnects after the `retry:` delay it was given.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import redis
+from flask import Blueprint, Response, current_app, render_template
+from sqlalchemy.exc import SQLAlchemyError
+
+from hotline.db import utcnow
+from hotline.live_metrics import live_snapshot
+from hotline.live_setup import LiveSetup
+from hotline.runtime import Runtime
+from hotline.web.api.metrics import CLOCK_CONFIG, live_setup
+from hotline.web.extensions import runtime
+from hotline.web.pages.access import SUPERVISORS, login_required
+from routing.state import RoutingState
+
+log = logging.getLogger("hotline.web")
 
 bp = Blueprint("live", __name__, url_prefix="/live")
+
+STREAM_SECONDS_CONFIG = "HOTLINE_LIVE_STREAM_SECONDS"
+STREAM_SECONDS = 300.0
+PUSH_SECONDS = 2.0
+POLL_SECONDS = 0.5
+RETRY_MS = 3000
+
+
+def sse(event: str, data: object) -> str:
+    """One Server-Sent Event with a JSON payload."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def snapshot_events(
+    rt: Runtime,
+    setup: LiveSetup,
+    clock: Callable[[], datetime],
+    lifetime: float,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Iterator[str]:
+    """The SSE stream: the snapshot now, on every routing change and every PUSH_SECONDS."""
+    yield f"retry: {RETRY_MS}\n\n"
+    state = RoutingState(rt.redis)
+    started = monotonic()
+    signature: str | None = None
+    pushed = float("-inf")
+    while True:
+        moment = monotonic()
+        if moment - started >= lifetime:
+            yield sse("bye", {"reconnect_ms": RETRY_MS})
+            return
+        try:
+            current = state.signature()
+            if current != signature or moment - pushed >= PUSH_SECONDS:
+                with rt.session() as session:  # a short transaction per push: fresh rows
+                    snapshot = live_snapshot(session, rt.redis, setup, clock())
+                yield sse("snapshot", snapshot)
+                signature, pushed = current, moment
+        except (redis.RedisError, SQLAlchemyError):
+            log.warning("live view stream stopped: state unavailable", exc_info=True)
+            yield sse("unavailable", {"reconnect_ms": RETRY_MS})
+            return
+        sleep(max(0.0, min(POLL_SECONDS, lifetime - (monotonic() - started))))
+
+
+@bp.get("")
+@login_required(*SUPERVISORS)
+def live():  # type: ignore[no-untyped-def]
+    """The live view page; its script fills it from the API and the stream."""
+    return render_template("live.html")
+
+
+@bp.get("/stream")
+@login_required(*SUPERVISORS)
+def stream():  # type: ignore[no-untyped-def]
+    """The live snapshot as Server-Sent Events (text/event-stream)."""
+    clock = current_app.config.get(CLOCK_CONFIG) or utcnow
+    lifetime = float(current_app.config.get(STREAM_SECONDS_CONFIG, STREAM_SECONDS))
+    events = snapshot_events(runtime(), live_setup(), clock, lifetime)
+    return Response(
+        events,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
