@@ -35,8 +35,19 @@ def worker() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     rt = cli_runtime(needs_schema=False)
+    resumed = resume_outbox(rt)
+    if resumed:
+        click.echo(f"{resumed} pending SMS messages have their send jobs queued")
     queues = [Queue(name, connection=rt.redis) for name in RQ_QUEUES]
     Worker(queues, connection=rt.redis).work(with_scheduler=True)
+
+
+def resume_outbox(rt: Runtime) -> int:
+    """Queue the send job of every pending SMS (jobs still queued are not doubled)."""
+    from callbacks.outbox import requeue_pending
+
+    with rt.session() as session:
+        return requeue_pending(session, rt.redis, utcnow(), rt.settings)
 
 
 @click.command()

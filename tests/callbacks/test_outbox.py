@@ -126,3 +126,15 @@ def test_pending_messages_are_queued_again_after_redis_is_lost(db_session, runti
     assert requeue_pending(db_session, runtime.redis, MORNING, runtime.settings) == 2
     assert Queue("default", connection=runtime.redis).job_ids == [f"sms-{now_message.id}"]
     assert scheduled_ids(runtime.redis) == [f"sms-{late.id}"]
+
+
+def test_the_worker_resumes_pending_messages_at_start_without_doubling_jobs(db_session, runtime):
+    from hotline.cli.processes import resume_outbox
+
+    caller = make_caller(db_session)
+    message = queue(db_session, runtime, caller, key="a")
+    db_session.commit()
+    runtime.redis.flushdb()  # the send job was lost with Redis
+    assert resume_outbox(runtime) == 1
+    assert resume_outbox(runtime) == 1  # a second start finds the job still queued
+    assert Queue("default", connection=runtime.redis).job_ids == [f"sms-{message.id}"]
