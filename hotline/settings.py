@@ -68,6 +68,8 @@ class Settings:
     twilio_twiml_app_sid: str | None = DEV_TWIML_APP_SID
     # Seconds a username must wait after its n-th failed login: base * 2**(n-1), capped.
     login_slowdown_seconds: float = 1.0
+    # Bearer token for GET /metrics; None: /metrics answers loopback clients only.
+    metrics_token: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -143,6 +145,16 @@ def _parse_seconds(variable: str, value: str, maximum: float) -> float:
     if not 0 <= number <= maximum:
         raise SettingsError(variable, f"must be between 0 and {maximum:g}, got {number:g}")
     return number
+
+
+def _parse_token(variable: str, value: str | None, min_length: int) -> str | None:
+    if value is None:
+        return None
+    if len(value) < min_length or not value.isascii() or any(c.isspace() for c in value):
+        raise SettingsError(
+            variable, f"must be at least {min_length} ASCII characters without spaces"
+        )
+    return value
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -234,4 +246,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         login_slowdown_seconds=_parse_seconds(
             "HOTLINE_LOGIN_SLOWDOWN", get("HOTLINE_LOGIN_SLOWDOWN") or "1", 60
         ),
+        metrics_token=_parse_token("HOTLINE_METRICS_TOKEN", get("HOTLINE_METRICS_TOKEN"), 16),
     )

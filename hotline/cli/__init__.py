@@ -35,7 +35,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from hotline.cli import accounts, classify, db, flows, processes, seed, simulate
+    from hotline.cli import accounts, classify, db, demo, flows, processes, seed, simulate
 
     main.add_command(db.db)
     main.add_command(seed.seed)
@@ -47,6 +47,7 @@ def _register() -> None:
     main.add_command(classify.classify)
     main.add_command(flows.flows)
     main.add_command(simulate.simulate)
+    main.add_command(demo.demo)
 
 
 _register()

@@ -61,6 +61,9 @@ def test_production_without_a_required_setting_is_refused(missing):
         ("HOTLINE_MAX_BODY_BYTES", "-1"),
         ("HOTLINE_LOG_LEVEL", "LOUD"),
         ("HOTLINE_CONFIG_DIR", "/nonexistent"),
+        ("HOTLINE_METRICS_TOKEN", "short"),
+        ("HOTLINE_METRICS_TOKEN", "a token with spaces in it"),
+        ("HOTLINE_METRICS_TOKEN", "非ASCII的令牌非ASCII的令牌非ASCII"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable, value):
@@ -68,6 +71,13 @@ def test_a_bad_value_names_its_variable(variable, value):
         load_settings({variable: value})
     assert caught.value.variable == variable
     assert str(caught.value).startswith(f"{variable}: ")
+
+
+def test_metrics_token_is_unset_by_default_and_kept_when_given():
+    assert load_settings({}).metrics_token is None
+    assert load_settings(PRODUCTION_ENV).metrics_token is None  # loopback-only /metrics
+    token = "scrape-token-0123456789"
+    assert load_settings({"HOTLINE_METRICS_TOKEN": f"  {token} "}).metrics_token == token
 
 
 def test_short_production_secret_is_refused():
