@@ -205,6 +205,8 @@ def _first_queued_calls(start: datetime, end: datetime, region: str | None) -> A
             first.c.talk_end.is_not(None),
             CallEvent.kind.in_(("talk_ended", "wrap_up_done")),
             CallEvent.at >= first.c.talk_end,
+            # A constant lower bound too, so the planner reads only the period's events.
+            CallEvent.at >= start - EVENT_MARGIN,
             CallEvent.at < end + EVENT_MARGIN,
         )
         .group_by(first.c.call_id)
