@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import redis
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
+from hotline.db import take_write_lock_first
 from hotline.runtime import Runtime
 
 RUNTIME_KEY = "hotline.runtime"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def runtime() -> Runtime:
@@ -27,7 +29,11 @@ class Database:
     @property
     def session(self) -> Session:
         if "db_session" not in g:
-            g.db_session = runtime().session()
+            session = runtime().session()
+            if has_request_context() and request.method not in SAFE_METHODS:
+                # The request will write: no half-way "database is locked" on SQLite.
+                take_write_lock_first(session)
+            g.db_session = session
         return g.db_session
 
     def _teardown(self, exc: BaseException | None) -> None:
