@@ -20,7 +20,7 @@ import click
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from hotline.cli.processes import _prepare_embedded
+from hotline.cli.processes import prepare_embedded, stop_children
 from hotline.db import utcnow
 from hotline.demo_data import DEMO_PASSWORD
 from hotline.devtools import local_only
@@ -54,13 +54,7 @@ def _children(settings: Settings) -> Iterator[list[subprocess.Popen]]:
     try:
         yield children
     finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_children(children)
 
 
 @contextmanager
@@ -139,7 +133,7 @@ def demo(port: int, rate: float, duration: float | None, speed: float, seed: int
     settings = settings.with_overrides(public_url=base_url, twilio_api_base_url=fake.base_url)
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     rt = Runtime(settings)
-    _prepare_embedded(rt)
+    prepare_embedded(rt)
     started = utcnow()
     with rt.session() as session:
         on_duty = agents_on_duty(session, started)

@@ -77,7 +77,8 @@ def router(rebuild_only: bool) -> None:
     rt.close()
 
 
-def _prepare_embedded(rt: Runtime) -> None:
+def prepare_embedded(rt: Runtime) -> None:
+    """On the embedded defaults: migrate, and seed the demo staff and rota on first start."""
     from sqlalchemy import func, select
 
     from hotline.demo_data import seed_demo
@@ -110,7 +111,7 @@ def serve(host: str, port: int) -> None:
     settings = load_settings()
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     rt = Runtime(settings)
-    _prepare_embedded(rt)
+    prepare_embedded(rt)
     child_env = dict(os.environ, REDIS_URL=redis_url(settings), DATABASE_URL=settings.database_url)
     children = [
         subprocess.Popen([sys.executable, "-m", "hotline.cli", name], env=child_env)
@@ -123,11 +124,16 @@ def serve(host: str, port: int) -> None:
     try:
         run_simple(host, port, create_app(runtime=rt), threaded=True, use_reloader=False)
     finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_children(children)
         rt.close()
+
+
+def stop_children(children: list[subprocess.Popen]) -> None:
+    """Ask child processes to stop (SIGTERM), and kill those still running after 10 s."""
+    for child in children:
+        child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
