@@ -50,6 +50,8 @@ _NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _DIGIT_RATING = re.compile(r"([1-5])\s*(?:分|星|颗星)?(\D*)", re.DOTALL)
 # A numeral alone, or with 分/星 ("五星"): "一般" must stay a word.
 _NUMERAL_RATING = re.compile(r"([一二两三四五])(?:\s*(?:分|星|颗星)(.*))?", re.DOTALL)
+# What follows a digit that counts something rather than rates ("2号", "5分钟", "3个月").
+_QUANTITY_WORDS = frozenset("号日月年点时钟秒天周次个元块岁楼路万千百十期条件遍位名层栋室%")
 # Separators between a rating and a comment, and what may trail a bare answer.
 _SEPARATORS = " ,，.。、;；:：!！~～-—"
 _TRAILING = _SEPARATORS + "?？吧啊呀哦了的嘛呢"
@@ -85,7 +87,10 @@ def _comment(rest: str, separated: bool = True) -> str | None:
 def _digit_rating(text: str) -> ParsedReply | None:
     match = _DIGIT_RATING.fullmatch(text)
     if match is not None:
-        comment = _comment(match.group(2), separated=False)
+        rest = match.group(2)
+        if rest[:1] in _QUANTITY_WORDS:
+            return None  # "2号那天…", "5分钟后回电": a date or an amount, not a rating
+        comment = _comment(rest, separated=False)
         return None if comment is None else ParsedReply("rating", int(match.group(1)), comment)
     match = _NUMERAL_RATING.fullmatch(text)
     if match is not None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from callbacks.outbox import may_message, message_by_key, queue_message
 from callbacks.sms_config import load_reply_texts, load_sms_config
-from hotline.models import Call, Caller, Consultation, Message, Survey
+from hotline.models import Call, CallbackAttempt, Caller, Consultation, Message, Survey
 from hotline.settings import Settings
 
 
@@ -67,6 +67,8 @@ def open_sms_survey(
     call = session.get(Call, call_id)
     if call is None or call.answered_at is None or call.caller_id is None:
         return None
+    if not _talked_with_an_agent(session, call):
+        return None
     if rated_by_phone(session, call.id):
         return None
     if not may_message(session.get(Caller, call.caller_id), "survey"):
@@ -85,6 +87,22 @@ def open_sms_survey(
         survey_id=survey.id,
         settings=settings,
     )
+
+
+def _talked_with_an_agent(session: Session, call: Call) -> bool:
+    """An inbound call answered by an agent, or a call-back that reached its agent.
+
+    A call-back the citizen picked up but whose agent never came on the line is no service
+    to rate: surveying it would blame the agent for a call that did not happen.
+    """
+    if call.direction != "outbound":
+        return True
+    connected = session.scalars(
+        select(CallbackAttempt.id).where(
+            CallbackAttempt.call_sid == call.call_sid, CallbackAttempt.outcome == "connected"
+        )
+    ).first()
+    return connected is not None
 
 
 def open_survey_for(

@@ -182,3 +182,28 @@ def test_a_rating_without_an_open_survey_is_shown_to_supervisors_not_applied(
     ]
     assert db_session.scalars(select(ReturnVisit)).all() == []
     assert len(outbound(db_session, "survey_thanks")) == 1
+
+
+def test_a_call_back_is_surveyed_only_when_the_agent_came_on_the_line(
+    db_session, jobs_runtime, fake_twilio, sms_clock
+):
+    """A call-back the citizen picked up but no agent joined is not a service to rate."""
+    from hotline.models import CallbackAttempt, CallbackRequest
+
+    request = CallbackRequest(phone=CITIZEN, source="voicemail", region="harbin")
+    db_session.add(request)
+    db_session.commit()
+    calls = {}
+    for outcome in ("agent_unreachable", "connected"):
+        call = make_answered_call(db_session, sid="CA" + outcome[:4].ljust(32, "0"))
+        call.direction = "outbound"
+        db_session.add(
+            CallbackAttempt(request_id=request.id, call_sid=call.call_sid, outcome=outcome)
+        )
+        db_session.commit()
+        calls[outcome] = call
+    assert send_sms_survey(calls["agent_unreachable"].id) is None
+    assert send_sms_survey(calls["connected"].id) is not None
+    work(jobs_runtime.redis)
+    assert [(s.call_id, s.channel) for s in surveys(db_session)] == [(calls["connected"].id, "sms")]
+    assert len(sms_requests(fake_twilio, CITIZEN)) == 1
