@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from hotline.config_files import load_fallback_config, load_voice_config
 from hotline.runtime import Runtime
@@ -22,6 +23,15 @@ def _resolve_settings(config: Settings | Mapping[str, Any] | None) -> Settings:
     if config:
         settings = settings.with_overrides(**dict(config))
     return settings
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` URL parts: 1 to 2**31 - 1, the range of the tables' integer keys."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def configure_logging(level: str) -> None:
@@ -48,6 +58,8 @@ def create_app(
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
+    # Ids are 32-bit in the schema: a larger one in a URL is a 404, not a database error.
+    app.url_map.converters["int"] = DatabaseId
     if settings.trusted_proxies:
         # Behind N proxies, trust their X-Forwarded-Proto/Host so signatures use the public URL.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
