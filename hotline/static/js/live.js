@@ -222,7 +222,22 @@
       setConnection("open", "实时连接中");
       render(JSON.parse(event.data));
     });
-    source.addEventListener("error", function () { setConnection("retrying", "连接中断，正在重连…"); });
+    source.addEventListener("error", function () {
+      if (source.readyState !== EventSource.CLOSED) {
+        setConnection("retrying", "连接中断，正在重连…");
+        return;
+      }
+      // Refused (e.g. 503: the server's streams are all taken): poll the API for a while.
+      setConnection("polling", "定时刷新中（每3秒）");
+      pollFor(30000, connect);
+    });
+  }
+
+  function pollFor(milliseconds, then) {
+    var timer = window.setInterval(function () {
+      hotlineApi.get(apiUrl).then(render).catch(function () {});
+    }, 3000);
+    window.setTimeout(function () { window.clearInterval(timer); then(); }, milliseconds);
   }
 
   hotlineApi.get(apiUrl).then(render).catch(function (error) { say("无法读取实时数据：" + error.message, false); });

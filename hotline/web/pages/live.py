@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -32,6 +33,10 @@ log = logging.getLogger("hotline.web")
 bp = Blueprint("live", __name__, url_prefix="/live")
 
 STREAM_SECONDS_CONFIG = "HOTLINE_LIVE_STREAM_SECONDS"
+MAX_STREAMS_CONFIG = "HOTLINE_LIVE_MAX_STREAMS"
+# Streams one process serves at once: each holds a worker thread, and webhooks need the rest
+# (a page refused a stream polls GET /api/metrics/live instead).
+MAX_STREAMS = 2
 STREAM_SECONDS = 300.0
 PUSH_SECONDS = 2.0
 POLL_SECONDS = 0.5
@@ -89,9 +94,37 @@ def stream():  # type: ignore[no-untyped-def]
     """The live snapshot as Server-Sent Events (text/event-stream)."""
     clock = current_app.config.get(CLOCK_CONFIG) or utcnow
     lifetime = float(current_app.config.get(STREAM_SECONDS_CONFIG, STREAM_SECONDS))
-    events = snapshot_events(runtime(), live_setup(), clock, lifetime)
+    slots = _stream_slots(current_app.config.get(MAX_STREAMS_CONFIG, MAX_STREAMS))
+    if not slots.acquire(blocking=False):
+        return Response(
+            "too many live streams on this server; poll /api/metrics/live\n",
+            status=503,
+            mimetype="text/plain",
+            headers={"Retry-After": "30"},
+        )
+    events = _releasing(snapshot_events(runtime(), live_setup(), clock, lifetime), slots)
     return Response(
         events,
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def _stream_slots(limit: int) -> threading.BoundedSemaphore:
+    """The process-wide semaphore of concurrent streams (one per configured limit)."""
+    with _slots_lock:
+        if limit not in _slots:
+            _slots[limit] = threading.BoundedSemaphore(limit)
+        return _slots[limit]
+
+
+def _releasing(events: Iterator[str], slots: threading.BoundedSemaphore) -> Iterator[str]:
+    """Yield the stream's events; free its slot when it ends or the client goes away."""
+    try:
+        yield from events
+    finally:
+        slots.release()

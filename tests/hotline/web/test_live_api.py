@@ -360,6 +360,22 @@ def test_the_stream_sends_the_current_snapshot_first(app, client, boss, day):
     assert [w["call_sid"] for w in snapshot["waiting_callers"]] == ["CA_W1", "CA_W2", "CA_W3"]
 
 
+def test_streams_beyond_the_cap_are_refused_until_one_ends(app, client, boss, day):
+    """Each stream holds a worker thread: past the cap the page is told to poll instead."""
+    app.config["HOTLINE_LIVE_MAX_STREAMS"] = 1
+    page_login(client, "chen")
+
+    first = client.get("/live/stream", buffered=False)
+    assert first.status_code == 200
+    assert next(iter(first.response)) == b"retry: 3000\n\n"
+    refused = client.get("/live/stream", buffered=False)
+    assert (refused.status_code, refused.headers["Retry-After"]) == (503, "30")
+    first.close()  # the browser went away: its slot is free again
+    again = client.get("/live/stream", buffered=False)
+    assert again.status_code == 200
+    again.close()
+
+
 def test_the_stream_ends_after_its_lifetime(app, client, boss, day):
     app.config["HOTLINE_LIVE_STREAM_SECONDS"] = 0.2
     page_login(client, "chen")
