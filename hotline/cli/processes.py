@@ -37,17 +37,25 @@ def worker() -> None:
     rt = cli_runtime(needs_schema=False)
     resumed = resume_outbox(rt)
     if resumed:
-        click.echo(f"{resumed} pending SMS messages have their send jobs queued")
+        click.echo(f"{resumed} SMS jobs lost with Redis are queued again")
     queues = [Queue(name, connection=rt.redis) for name in RQ_QUEUES]
     Worker(queues, connection=rt.redis).work(with_scheduler=True)
 
 
 def resume_outbox(rt: Runtime) -> int:
-    """Queue the send job of every pending SMS (jobs still queued are not doubled)."""
+    """Queue the jobs Redis lost: pending SMS, missing follow-ups and SMS surveys (no doubles)."""
     from callbacks.outbox import requeue_pending
+    from callbacks.resume import resume_followups, resume_sms_surveys
+    from callbacks.sms_config import load_sms_config
 
+    now = utcnow()
+    delay = load_sms_config(rt.settings.config_dir).survey_delay
     with rt.session() as session:
-        return requeue_pending(session, rt.redis, utcnow(), rt.settings)
+        return (
+            requeue_pending(session, rt.redis, now, rt.settings)
+            + resume_followups(session, rt.redis, now)
+            + resume_sms_surveys(session, rt.redis, now, delay)
+        )
 
 
 @click.command()
