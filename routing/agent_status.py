@@ -87,10 +87,15 @@ def current_call(
             return None
         call = find_call(session, live.call_sid)
         return (live.live, call) if call is not None else None
-    # No live state (Redis lost and not rebuilt yet): the database's view.
+    # No live state (Redis lost and not rebuilt yet): the database's view of routed calls
+    # (an outbound call-back's stages are the call-back's own, see callbacks.callback_talk).
     call = session.scalars(
         select(Call)
-        .where(Call.agent_id == agent.id, Call.stage.in_(("ringing", "talking")))
+        .where(
+            Call.agent_id == agent.id,
+            Call.stage.in_(("ringing", "talking")),
+            Call.direction == "inbound",
+        )
         .order_by(Call.id.desc())
         .limit(1)
     ).first()
@@ -98,10 +103,14 @@ def current_call(
 
 
 def describe(stage: str, call: Call, now: datetime) -> dict[str, Any]:
-    """The JSON the agent sees: masked number, the full one only once they are talking."""
+    """The JSON the agent sees: masked number, the full one only once they are talking.
+
+    The number is the citizen's: the caller of an inbound call, the called party of a call-back.
+    """
     waited = call.wait_seconds
     if waited is None:
         waited = seconds_between(call.queued_at, now)
+    citizen = call.to_number if call.direction == "outbound" else call.from_number
     body: dict[str, Any] = {
         "call_sid": call.call_sid,
         "stage": stage,
@@ -112,8 +121,8 @@ def describe(stage: str, call: Call, now: datetime) -> dict[str, Any]:
         "priority": call.priority,
         "repeat_caller": bool(call.repeat_caller),
         "waiting_seconds": waited,
-        "caller": mask(call.from_number),
+        "caller": mask(citizen),
     }
     if stage in ("talking", "wrap_up"):
-        body["caller_full"] = call.from_number
+        body["caller_full"] = citizen
     return body

@@ -1,6 +1,7 @@
 """Outbound call-back calls: the TwiML when the citizen answers, and their status callbacks.
 
 /voice/callback/answer?attempt=ID   the citizen picked up: who we are, then <Dial> the agent
+/voice/callback/agent?attempt=ID    the agent's leg answered (the noun's url): the talk begins
 /voice/callback/dialed?attempt=ID   the <Dial> action: connected (talk over) or agent not reached
 /voice/callback/status?attempt=ID   the call's status callback: the attempt's final outcome
 """
@@ -11,6 +12,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks import callback_calls as attempts
+from callbacks import callback_talk
 from callbacks.call_status import apply_call_status
 from callbacks.callback_config import CallbackConfig, load_callback_config
 from hotline.models import CallbackAttempt
@@ -76,10 +78,28 @@ def answer():  # type: ignore[no-untyped-def]
         method="POST",
         timeout=config().agent_ring_seconds,
     )
+    agent_leg = f"{public_base_url()}{callback_talk.AGENT_PATH}?attempt={attempt.id}"
     if contact.startswith("client:"):
-        dial.client(contact.removeprefix("client:"))
+        dial.client(contact.removeprefix("client:"), url=agent_leg, method="POST")
     else:
-        dial.number(contact)
+        dial.number(contact, url=agent_leg, method="POST")
+    return _answer(response)
+
+
+@bp.post("/agent")
+@twilio_signed
+@voice_guard
+@write_lock
+def agent():  # type: ignore[no-untyped-def]
+    """The agent's leg answered (it runs this before the bridge): the talk begins."""
+    require_call_sid()
+    parent = request.form.get("ParentCallSid", "").strip()[:64]
+    attempt = attempts.live_attempt(db.session, request.args.get("attempt", ""), parent)
+    response = VoiceResponse()
+    if attempt is None:
+        response.hangup()  # the citizen is gone: nobody to bridge the agent to
+    else:
+        callback_talk.agent_answered(db.session, attempt, now())
     return _answer(response)
 
 

@@ -273,7 +273,7 @@ def test_browser_answering_is_wired_to_the_voice_token(
 
 
 def test_the_call_back_panel_lists_an_item_and_the_button_starts_the_call(
-    live_server, new_page, staff, db_session, fake_api, screenshot
+    app, live_server, new_page, staff, db_session, runtime, settings, fake_api, screenshot
 ):
     call = make_call(db_session, None, stage="ended")
     item = open_work_item(db_session, call, "queue", utcnow())
@@ -299,4 +299,79 @@ def test_the_call_back_panel_lists_an_item_and_the_button_starts_the_call(
     assert create.form["To"] == CALLER
     assert "/voice/callback/answer?attempt=" in create.form["Url"]
     screenshot(page, "console-callback-dialing")
+    expect(page.locator("#call-empty")).to_be_visible()  # the citizen's phone rings
+
+    call_sid = next(iter(fake_api.calls))
+    agent_leg = citizen_answers(app, settings, call_sid, create.form["Url"])
+    expect(page.locator("#call-details [data-field=stage]")).to_have_text("振铃中")
+    expect(page.locator("#consultation-form")).to_be_hidden()
+    agent_answers(app, settings, call_sid, agent_leg)
+
+    card = page.locator("#call-details")
+    expect(card.locator("[data-field=stage]")).to_have_text("通话中")
+    expect(page.locator("#flag-callback")).to_have_text("回拨 · 预约回电")
+    expect(card.locator("[data-field=caller]")).to_have_text(CALLER)  # the agent on the call
+    expect(card.locator("[data-field=call_sid]")).to_have_text(call_sid)
+    expect(page.locator("#consultation-form")).to_be_visible()
+    expect(page.locator("#topic")).to_have_value("劳动纠纷")
+    page.fill("#summary", "回拨来电人：公司拖欠工资，已告知劳动仲裁的申请时限和所需材料。")
+    page.select_option("#disposition", "court_arbitration")
+    screenshot(page, "console-callback-talking")
+    page.click("#save")
+
+    expect(page.locator("#saved")).to_be_visible()
+    case_number = page.locator("#case-number").inner_text()
+    assert CASE_NUMBER.fullmatch(case_number)
+    expect(page.locator("#recent")).to_contain_text(case_number)
+    talk_ends(app, settings, call_sid, create.form["Url"])
+    expect(page.locator("#callback-progress")).to_have_attribute("data-status", "done")
+    expect(page.locator("#callback-progress-text")).to_contain_text("回拨已接通")
+    screenshot(page, "console-callback-saved")
+    db_session.rollback()
+    saved = db_session.scalars(
+        select(Consultation).where(Consultation.case_number == case_number)
+    ).one()
+    assert (saved.disposition, saved.agent_id) == (
+        "court_arbitration", staff.agent(db_session, staff.li).id,
+    )  # fmt: skip
+    assert f"followup-{saved.id}" in Queue("default", connection=runtime.redis).job_ids
     assert outside.requests == []
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def citizen_answers(app, settings, call_sid: str, answer_url: str) -> str:
+    """Twilio's side of the call-back: the citizen picks up; the agent leg's url is returned."""
+    params = call_params(call_sid, from_="+8645112348", To=CALLER, Direction="outbound-api",
+                         CallStatus="in-progress")  # fmt: skip
+    answer = signed_post(app.test_client(), _path(answer_url), params, settings.twilio_auth_token)
+    dial = ET.fromstring(answer.get_data(as_text=True)).find("Dial")
+    assert dial is not None, answer.get_data(as_text=True)
+    (number,) = list(dial)
+    assert number.tag == "Number" and number.text.strip() == "+8613900001111"
+    return number.get("url")
+
+
+def agent_answers(app, settings, call_sid: str, agent_leg_url: str) -> None:
+    """The lawyer's phone is answered: Twilio runs the noun's url on that leg."""
+    leg = call_params("CA" + "3c" * 16, from_="+8645112348", To="+8613900001111",
+                      ParentCallSid=call_sid, Direction="outbound-dial",
+                      CallStatus="in-progress")  # fmt: skip
+    answered = signed_post(app.test_client(), _path(agent_leg_url), leg, settings.twilio_auth_token)
+    assert answered.status_code == 200 and "<Hangup" not in answered.get_data(as_text=True)
+
+
+def talk_ends(app, settings, call_sid: str, answer_url: str) -> None:
+    """The talk is over: the <Dial> action, then the call's final status."""
+    client, token = app.test_client(), settings.twilio_auth_token
+    attempt = parse_qs(urlsplit(answer_url).query)["attempt"][0]
+    params = call_params(call_sid, from_="+8645112348", To=CALLER, Direction="outbound-api",
+                         CallStatus="in-progress")  # fmt: skip
+    dialed = {**params, "DialCallStatus": "completed", "DialCallDuration": "240"}
+    done = {**params, "CallStatus": "completed", "CallDuration": "260"}
+    for path, form in ((f"/voice/callback/dialed?attempt={attempt}", dialed),
+                       (f"/voice/callback/status?attempt={attempt}", done)):  # fmt: skip
+        assert signed_post(client, path, form, token).status_code == 200

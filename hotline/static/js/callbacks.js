@@ -91,7 +91,7 @@
     if (item.status === "in_progress") {
       return "第" + (attempt ? attempt.number : 1) + "次回拨：" + (attempt ? attempt.outcome_label : "呼叫中") + "…";
     }
-    if (item.status === "done") { return "回拨已接通，任务已完成。"; }
+    if (item.status === "done") { return "回拨已接通，任务已完成。请在“咨询登记”中登记本次咨询。"; }
     if (item.status === "unreachable") { return "已回拨" + item.attempts + "次均未接通，任务已关闭，系统已短信告知来电人。"; }
     var outcome = attempt ? attempt.outcome_label : "";
     return "本次回拨未接通（" + outcome + "）。下次回拨时间：" + item.next_attempt_local + "。";

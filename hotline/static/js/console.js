@@ -1,4 +1,5 @@
-/* Agent console: status buttons, the incoming-call card (short polling), the consultation form. */
+/* Agent console: status buttons, the call card (short polling), the consultation form.
+   The card shows an inbound call or the agent's call-back call alike; both are recorded here. */
 (function () {
   "use strict";
   var POLL_MS = 1500;
@@ -95,6 +96,9 @@
     hotlineApi.text(field("call_sid"), current.call_sid);
     $("flag-priority").hidden = !(current.priority > 0);
     $("flag-repeat").hidden = !current.repeat_caller;
+    var callback = current.direction === "outbound";
+    $("flag-callback").hidden = !callback;
+    hotlineApi.text($("flag-callback"), callback ? "回拨 · " + (current.callback_source_label || "预约回电") : "");
     loadHistory(current.call_sid);
   }
 

@@ -1,10 +1,15 @@
-"""PUT /api/agents/me/status and GET /api/agents/me/current: an agent's own routing state."""
+"""PUT /api/agents/me/status and GET /api/agents/me/current: an agent's own routing state.
+
+The current call is routing's (an inbound call offered, talked or wrapped up), else the
+agent's call-back call (callbacks.callback_talk), so its consultation is recorded alike.
+"""
 
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from sqlalchemy import select
 
+from callbacks.callback_talk import agent_callback
 from hotline.auth import audit
 from hotline.db import utcnow
 from hotline.errors import Forbidden
@@ -14,7 +19,9 @@ from hotline.web.api import bp
 from hotline.web.api.json_input import Field, json_object
 from hotline.web.api.security import current_user, token_required
 from hotline.web.extensions import db, redis_store
+from hotline.web.presenters import work_item_source_label
 from routing.agent_status import AGENT_STATUSES, current_call, describe, set_status
+from routing.config import load_routing_config
 from routing.transactions import writing
 
 CLOCK_CONFIG = "HOTLINE_CLOCK"
@@ -52,12 +59,23 @@ def get_my_current_call():  # type: ignore[no-untyped-def]
     session = db.session
     user = current_user()
     now = _now()
-    found = current_call(redis_store.client, session, _my_agent(), now)
+    agent = _my_agent()
+    found = current_call(redis_store.client, session, agent, now)
+    source = None
+    if found is None:
+        wrap_up = load_routing_config(current_app.config["HOTLINE_SETTINGS"].config_dir)
+        callback = agent_callback(session, agent.id, now, wrap_up.wrap_up_seconds)
+        if callback is not None:
+            found, source = (callback.stage, callback.call), callback.request.source
     if found is None:
         session.commit()  # keeps the token's last_used_at
         return jsonify(None)
     stage, call = found
     body = describe(stage, call, now)
+    if source is not None:
+        body["direction"] = call.direction
+        body["callback_source"] = source
+        body["callback_source_label"] = work_item_source_label(source)
     if "caller_full" in body and not _revealed(user.id, call):
         # The same shape as a supervisor's reveal (/api/calls/<sid>/reveal): the caller is
         # the target, the call is named in the detail.

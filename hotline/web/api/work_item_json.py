@@ -14,12 +14,12 @@ from hotline.web.extensions import db
 from hotline.web.ivr import now
 from hotline.web.presenters import (
     CALLBACK_OUTCOME_LABELS,
-    WORK_ITEM_SOURCE_LABELS,
     WORK_ITEM_STATUS_LABELS,
     agent_names,
     iso,
     region_label,
     service_label,
+    work_item_source_label,
 )
 
 ATTEMPT = obj(
@@ -125,7 +125,7 @@ def items_json(rows: list[CallbackRequest]) -> list[dict[str, Any]]:
             {
                 "id": row.id,
                 "source": row.source,
-                "source_label": WORK_ITEM_SOURCE_LABELS.get(row.source, "预约回电"),
+                "source_label": work_item_source_label(row.source),
                 "caller": mask(row.phone),
                 "region": row.region,
                 "region_label": region_label(row.region) or "未知",
