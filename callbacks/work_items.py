@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.models import Agent, Call, CallbackRequest, Shift, Voicemail
@@ -141,17 +141,20 @@ def agent_items(session: Session, agent: Agent, now: datetime) -> list[CallbackR
     return [row for row in rows if covers(agent.skills, row)]
 
 
+def _without_request(status: str):  # type: ignore[no-untyped-def]
+    """Voicemails of a status that are no work item (the caller withheld the number)."""
+    return (
+        select(Voicemail)
+        .outerjoin(CallbackRequest, CallbackRequest.voicemail_id == Voicemail.id)
+        .where(Voicemail.status == status, CallbackRequest.id.is_(None))
+    )
+
+
 def anonymous_voicemails(
     session: Session, agent: Agent | None, now: datetime, limit: int = 50
 ) -> list[Voicemail]:
     """Pending voicemails nobody can call back (no number): shown to listen to."""
-    query = (
-        select(Voicemail)
-        .outerjoin(CallbackRequest, CallbackRequest.voicemail_id == Voicemail.id)
-        .where(Voicemail.status == "pending", CallbackRequest.id.is_(None))
-        .order_by(Voicemail.created_at, Voicemail.id)
-        .limit(limit)
-    )
+    query = _without_request("pending").order_by(Voicemail.created_at, Voicemail.id).limit(limit)
     if agent is not None:
         regions = duty_regions(session, agent.id, now)
         if not regions:
@@ -159,6 +162,20 @@ def anonymous_voicemails(
         query = query.where(_region_filter(Voicemail.region, regions))
     rows = session.scalars(query).all()
     return [row for row in rows if agent is None or covers(agent.skills, row)]
+
+
+def voicemails_without_number(
+    session: Session, status: str, limit: int, offset: int
+) -> tuple[list[Voicemail], int]:
+    """The follow-up desk's voicemails of a status: pending oldest first, closed newest first."""
+    query = _without_request(status)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    if status == "pending":
+        query = query.order_by(Voicemail.created_at, Voicemail.id)
+    else:
+        query = query.order_by(Voicemail.closed_at.desc(), Voicemail.id.desc())
+    rows = session.scalars(query.limit(limit).offset(offset)).all()
+    return list(rows), int(total or 0)
 
 
 def supervisor_items(

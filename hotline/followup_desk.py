@@ -1,8 +1,9 @@
-"""The supervisors' follow-up desk: working 回访 tasks, and marking unmatched replies reviewed.
+"""The supervisors' follow-up desk: 回访 tasks, unmatched replies, voicemails without a number.
 
 Supervisors are not tied to a region in this project (hotline.consultations.is_supervisor):
 every supervisor sees and works the items of every region. Every change is audit-logged.
-The lists of failed and unmatched SMS are callbacks.message_review's.
+The lists of failed and unmatched SMS are callbacks.message_review's; the list of voicemails
+nobody can call back (withheld numbers) is callbacks.work_items'.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hotline.auth import audit
 from hotline.errors import BadRequest, Conflict, NotFound
-from hotline.models import Caller, Message, ReturnVisit, User
+from hotline.models import CallbackRequest, Caller, Message, ReturnVisit, User, Voicemail
 
 OPEN = "open"
 CLOSED_STATUSES = ("done", "unreachable")
@@ -23,10 +24,33 @@ NOTE_MAX = 1000
 UNMATCHED = "unmatched"
 
 
+def _note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise BadRequest(f"note is longer than {NOTE_MAX}")
+    return note
+
+
 def _page(session: Session, query: Select[Any], limit: int, offset: int) -> tuple[list, int]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = list(session.scalars(query.limit(limit).offset(offset)))
     return rows, int(total or 0)
+
+
+def _close_once(
+    session: Session, row: ReturnVisit | Voicemail, open_status: str, what: str, **values: Any
+) -> None:
+    """Close a row still in `open_status` (one conditional UPDATE: one closer wins)."""
+    model = type(row)
+    closed = session.execute(
+        update(model)
+        .where(model.id == row.id, model.status == open_status)
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.refresh(row)
+    if closed.rowcount != 1:
+        raise Conflict(f"this {what} is closed already", status=row.status)
 
 
 def return_visits(
@@ -72,26 +96,13 @@ def close_task(
     """Close an open task as done or unreachable, with a note; Conflict if already closed."""
     if status not in CLOSED_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(CLOSED_STATUSES)}")
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise BadRequest(f"note is longer than {NOTE_MAX}")
+    note = _note(note)
     task = _task(session, task_id)
-    closed = session.execute(
-        update(ReturnVisit)
-        .where(ReturnVisit.id == task.id, ReturnVisit.status == OPEN)
-        .values(
-            status=status,
-            outcome_note=note,
-            closed_at=now,
-            closed_by_user_id=user.id,
-            assigned_user_id=func.coalesce(ReturnVisit.assigned_user_id, user.id),
-        )
-        .execution_options(synchronize_session="fetch")
-    )
-    if closed.rowcount != 1:
-        session.refresh(task)
-        raise Conflict("this return visit is closed already", status=task.status)
-    session.refresh(task)
+    _close_once(
+        session, task, OPEN, "return visit", status=status, outcome_note=note, closed_at=now,
+        closed_by_user_id=user.id,
+        assigned_user_id=func.coalesce(ReturnVisit.assigned_user_id, user.id),
+    )  # fmt: skip
     audit(session, "close_return_visit", user.id, "return_visit", str(task.id), remote_addr,
           status=status, note=note[:200], rating=task.rating)  # fmt: skip
     return task
@@ -119,3 +130,33 @@ def mark_reviewed(
         message.reviewed_at = now
         audit(session, "review_reply", user.id, "message", str(message.id), remote_addr)
     return message
+
+
+def close_voicemail(
+    session: Session,
+    voicemail_id: int,
+    user: User,
+    note: str,
+    now: datetime,
+    remote_addr: str | None,
+) -> Voicemail:
+    """Mark a pending voicemail without a number handled (done), with a note; once only.
+
+    A voicemail with a number is a call-back work item: it is closed by its call-back.
+    """
+    note = _note(note)
+    voicemail = session.get(Voicemail, voicemail_id)
+    if voicemail is None:
+        raise NotFound(f"no voicemail {voicemail_id}")
+    linked = session.scalar(
+        select(CallbackRequest.id).where(CallbackRequest.voicemail_id == voicemail.id)
+    )
+    if linked is not None:
+        raise Conflict("this voicemail is a call-back work item", work_item_id=linked)
+    _close_once(
+        session, voicemail, "pending", "voicemail", status="done", outcome_note=note,
+        closed_at=now, closed_by_user_id=user.id,
+    )  # fmt: skip
+    audit(session, "close_voicemail", user.id, "voicemail", str(voicemail.id), remote_addr,
+          note=note[:200], region=voicemail.region)  # fmt: skip
+    return voicemail

@@ -112,6 +112,10 @@ class Voicemail(Base):
     duration_seconds: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A voicemail nobody can call back (withheld number) is closed on the follow-up desk.
+    outcome_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    closed_at: Mapped[datetime | None]
+    closed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class CallbackRequest(Base):

@@ -96,6 +96,7 @@ EVENT_LABELS = {
     "callback_dialing": "回拨呼出",
     "callback_answered": "回拨接通来电人",
     "callback_agent_dialed": "回拨转接坐席",
+    "callback_agent_answered": "回拨坐席接听",
 }
 WORK_ITEM_SOURCE_LABELS = {
     "voicemail": "留言",
@@ -155,6 +156,19 @@ def service_label(code: str | None) -> str:
         return ""
     names = {service.code: service.name for service in taxonomy().services}
     return names.get(code) or SERVICE_EXTRA_LABELS.get(code, code)
+
+
+def work_item_source_label(source: str | None) -> str:
+    """What a work item came from: 留言 (a voicemail) or 预约回电 (a call-back request)."""
+    return WORK_ITEM_SOURCE_LABELS.get(source or "", "预约回电")
+
+
+def duration_label(seconds: int | None) -> str:
+    """45秒, 2分05秒; — when unknown."""
+    if seconds is None:
+        return "—"
+    minutes, rest = divmod(max(0, int(seconds)), 60)
+    return f"{minutes}分{rest:02d}秒" if minutes else f"{rest}秒"
 
 
 def region_label(code: str | None) -> str:

@@ -1,4 +1,4 @@
-"""The JSON shapes of the follow-up desk (回访 tasks, failed SMS, unmatched replies).
+"""The JSON shapes of the follow-up desk (回访 tasks, failed SMS, unmatched replies, voicemails).
 
 Used by the API (hotline.web.api.followups) and the desk page alike; numbers leave masked.
 """
@@ -13,15 +13,17 @@ from sqlalchemy.orm import Session
 
 from hotline import followup_desk as desk
 from hotline.call_log import mask_text
-from hotline.models import Call, Consultation, Message, ReturnVisit, Survey, User
+from hotline.models import Call, Consultation, Message, ReturnVisit, Survey, User, Voicemail
 from hotline.phones import mask
 from hotline.timefmt import format_local
 from hotline.web.api.schemas import BOOLEAN, INTEGER, MASKED, STRING, TIME, nullable, obj
+from hotline.web.api.work_item_json import ANONYMOUS_VOICEMAIL, voicemails_json
 from hotline.web.presenters import (
     MESSAGE_KIND_LABELS,
     RATING_LABELS,
     RETURN_VISIT_STATUS_LABELS,
     caller_phones,
+    duration_label,
     iso,
     region_label,
 )
@@ -57,6 +59,20 @@ REPLY = obj(
 FAILED_LIST = obj({"messages": {"type": "array", "items": FAILED_MESSAGE}})
 REPLY_LIST = obj({"messages": {"type": "array", "items": REPLY}})
 REVEALED = obj({"id": INTEGER, "caller_full": nullable("string")})
+VOICEMAIL_STATUS_LABELS = {"pending": "待处理", "done": "已处理"}
+DESK_VOICEMAIL = obj(
+    {
+        **ANONYMOUS_VOICEMAIL["properties"],
+        "status": STRING, "status_label": STRING, "service": nullable("string"),
+        "group": nullable("string"), "created_at": TIME, "duration_label": STRING,
+        "call_sid": nullable("string"), "outcome_note": STRING,
+        "closed_at": nullable("string", format="date-time"), "closed_at_local": STRING,
+        "closed_by": nullable("string"),
+    }
+)  # fmt: skip
+DESK_VOICEMAIL_LIST = obj(
+    {"voicemails": {"type": "array", "items": DESK_VOICEMAIL}, "total": INTEGER}
+)
 
 
 def _by_id(session: Session, model: Any, ids: set[int | None]) -> dict[int, Any]:
@@ -144,3 +160,28 @@ def reply_json(message: Message) -> dict[str, Any]:
         "received_at_local": format_local(message.created_at),
         "reviewed_at": iso(message.reviewed_at),
     }
+
+
+def desk_voicemails_json(session: Session, rows: list[Voicemail]) -> list[dict[str, Any]]:
+    """Voicemails without a number as the desk shows them: to listen to, then mark handled."""
+    calls = _by_id(session, Call, {v.call_id for v in rows})
+    users = _by_id(session, User, {v.closed_by_user_id for v in rows})
+    shapes = voicemails_json(rows)
+    for row, shape in zip(rows, shapes, strict=True):
+        call, user = calls.get(row.call_id), users.get(row.closed_by_user_id)
+        shape.update(
+            {
+                "status": row.status,
+                "status_label": VOICEMAIL_STATUS_LABELS.get(row.status, row.status),
+                "service": row.service,
+                "group": row.group,
+                "created_at": iso(row.created_at),
+                "duration_label": duration_label(row.duration_seconds),
+                "call_sid": call.call_sid if call else None,
+                "outcome_note": row.outcome_note or "",
+                "closed_at": iso(row.closed_at),
+                "closed_at_local": format_local(row.closed_at),
+                "closed_by": (user.display_name or user.username) if user else None,
+            }
+        )
+    return shapes

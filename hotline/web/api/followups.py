@@ -1,4 +1,4 @@
-"""Return visits (回访), failed messages and unmatched replies for supervisors.
+"""Return visits (回访), failed messages, unmatched replies and voicemails without a number.
 
 The follow-up desk page (/followups) shows the same JSON shapes (followup_shapes). Numbers
 leave masked; a supervisor gets a task's full number through the audited reveal.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from callbacks.message_review import failed_messages, unmatched_replies
+from callbacks.work_items import voicemails_without_number
 from hotline import followup_desk as desk
 from hotline.db import utcnow
 from hotline.errors import BadRequest
@@ -16,12 +17,16 @@ from hotline.models.vocabulary import RETURN_VISIT_STATUSES
 from hotline.web.api import bp
 from hotline.web.api.docs import QueryParam, api_doc, documented_body, query_int, query_text
 from hotline.web.api.followup_shapes import (
+    DESK_VOICEMAIL,
+    DESK_VOICEMAIL_LIST,
     FAILED_LIST,
     REPLY,
     REPLY_LIST,
     RETURN_VISIT,
     RETURN_VISIT_LIST,
     REVEALED,
+    VOICEMAIL_STATUS_LABELS,
+    desk_voicemails_json,
     failed_json,
     reply_json,
     return_visits_json,
@@ -39,6 +44,8 @@ CLOSE_FIELDS = [
     Field("note", str, required=False, max_length=desk.NOTE_MAX),
 ]
 REVEAL_FIELDS = [Field("reason", str, required=False, max_length=200)]
+VOICEMAIL_STATUS = QueryParam("status", str, "pending (default) or done")
+VOICEMAIL_CLOSE_FIELDS = [Field("note", str, required=False, max_length=desk.NOTE_MAX)]
 
 
 def _status_query() -> str:
@@ -167,3 +174,47 @@ def mark_reply_reviewed(message_id: int):  # type: ignore[no-untyped-def]
     message = desk.mark_reviewed(session, message_id, current_user(), utcnow(), request.remote_addr)
     session.commit()
     return jsonify(reply_json(message))
+
+
+@bp.get("/voicemails")
+@api_doc(
+    "Voicemails nobody can call back (withheld numbers): pending oldest first, or done ones",
+    response=DESK_VOICEMAIL_LIST,
+    roles=SUPERVISORS,
+    query=(VOICEMAIL_STATUS, LIMIT, OFFSET),
+    description="Voicemails with a number are call-back work items (/api/work-items) instead.",
+)
+@token_required(*SUPERVISORS)
+def list_voicemails():  # type: ignore[no-untyped-def]
+    """List voicemails without a number."""
+    status = query_text(VOICEMAIL_STATUS, 16) or "pending"
+    if status not in VOICEMAIL_STATUS_LABELS:
+        choices = ", ".join(VOICEMAIL_STATUS_LABELS)
+        raise BadRequest(f"query parameter 'status' must be one of {choices}")
+    session = db.session
+    rows, total = voicemails_without_number(
+        session, status, query_int(LIMIT, 100), query_int(OFFSET, 0)
+    )
+    return jsonify({"voicemails": desk_voicemails_json(session, rows), "total": total})
+
+
+@bp.post("/voicemails/<int:voicemail_id>/close")
+@api_doc(
+    "Mark a pending voicemail without a number handled (done), with a note; audit-logged",
+    request=VOICEMAIL_CLOSE_FIELDS,
+    response=DESK_VOICEMAIL,
+    roles=SUPERVISORS,
+    errors=(400, 404, 409),
+    description="409 once it is closed, or when it is a call-back work item (has a number).",
+)
+@token_required(*SUPERVISORS)
+def close_voicemail(voicemail_id: int):  # type: ignore[no-untyped-def]
+    """Close a voicemail."""
+    body = documented_body()
+    session = db.session
+    voicemail = desk.close_voicemail(
+        session, voicemail_id, current_user(), body.get("note", ""), utcnow(),
+        request.remote_addr,
+    )  # fmt: skip
+    session.commit()
+    return jsonify(desk_voicemails_json(session, [voicemail])[0])

@@ -1,8 +1,9 @@
-"""The supervisors' follow-up desk: 回访 tasks, failed messages, unmatched replies.
+"""The supervisors' follow-up desk: 回访 tasks, failed messages, unmatched replies, voicemails.
 
-One page lists the three; its forms (CSRF-checked like every page form) assign a task, close
-it with an outcome and a note, or mark a reply reviewed, then come back to the page. The
-JSON API (hotline.web.api.followups) does the same for other clients.
+One page lists the four; its forms (CSRF-checked like every page form) assign a task, close
+it with an outcome and a note, mark a reply reviewed, or mark a voicemail without a number
+handled, then come back to the page. The JSON API (hotline.web.api.followups) does the same
+for other clients.
 """
 
 from __future__ import annotations
@@ -12,10 +13,16 @@ from collections.abc import Callable
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from callbacks.message_review import failed_messages, unmatched_replies
+from callbacks.work_items import voicemails_without_number
 from hotline import followup_desk as desk
 from hotline.db import utcnow
 from hotline.errors import HotlineError
-from hotline.web.api.followup_shapes import failed_json, reply_json, return_visits_json
+from hotline.web.api.followup_shapes import (
+    desk_voicemails_json,
+    failed_json,
+    reply_json,
+    return_visits_json,
+)
 from hotline.web.extensions import db
 from hotline.web.pages.access import SUPERVISORS, login_required, page_user
 
@@ -26,11 +33,17 @@ DONE_MESSAGES = {
     "assigned": "已将回访任务分配给您。",
     "closed": "回访任务已关闭。",
     "reviewed": "已标记为已处理。",
+    "voicemail": "留言已标记为已处理。",
 }
 ERROR_MESSAGES = {
     400: "请选择回访结果（已回访或无法联系），备注不超过1000字。",
     404: "没有找到这条记录，可能已被删除。",
     409: "该回访任务已被关闭，请刷新页面。",
+}
+VOICEMAIL_ERRORS = {
+    400: "备注不超过1000字。",
+    404: "没有找到这条留言，可能已被删除。",
+    409: "这条留言已处理或已转为回拨任务，请刷新页面。",
 }
 
 
@@ -42,24 +55,29 @@ def index():  # type: ignore[no-untyped-def]
     tasks, task_total = desk.return_visits(session, desk.OPEN, SHOWN)
     failed = list(failed_messages(session, limit=SHOWN))
     replies = unmatched_replies(session, limit=SHOWN)
+    voicemails, voicemail_total = voicemails_without_number(session, "pending", SHOWN, 0)
     return render_template(
         "followup_desk.html",
         tasks=return_visits_json(session, tasks, utcnow()),
         task_total=task_total,
         failed=failed_json(session, failed),
         replies=[reply_json(message) for message in replies],
+        voicemails=desk_voicemails_json(session, voicemails),
+        voicemail_total=voicemail_total,
         done=DONE_MESSAGES.get(request.args.get("done", "")),
         me=page_user(),
     )
 
 
-def _act(action: Callable[[], object], done: str, anchor: str):  # type: ignore[no-untyped-def]
+def _act(  # type: ignore[no-untyped-def]
+    action: Callable[[], object], done: str, anchor: str, errors: dict[int, str] = ERROR_MESSAGES
+):
     """Do a desk action and come back to the page; a refused one shows why (nothing kept)."""
     try:
         action()
     except HotlineError as exc:
         db.session.rollback()
-        message = ERROR_MESSAGES.get(exc.status, "操作没有完成，请刷新页面后重试。")
+        message = errors.get(exc.status, "操作没有完成，请刷新页面后重试。")
         return render_template("error.html", status=exc.status, message=message), exc.status
     db.session.commit()
     return redirect(url_for("followup_desk.index", done=done, _anchor=anchor))
@@ -106,4 +124,23 @@ def reviewed(message_id: int):  # type: ignore[no-untyped-def]
         ),
         "reviewed",
         "replies",
+    )
+
+
+@bp.post("/voicemails/<int:voicemail_id>/close")
+@login_required(*SUPERVISORS)
+def close_voicemail(voicemail_id: int):  # type: ignore[no-untyped-def]
+    """Mark a voicemail without a number handled ("已处理"), with a note."""
+    return _act(
+        lambda: desk.close_voicemail(
+            db.session,
+            voicemail_id,
+            page_user(),
+            request.form.get("note", ""),
+            utcnow(),
+            request.remote_addr,
+        ),  # fmt: skip
+        "voicemail",
+        "voicemails",
+        VOICEMAIL_ERRORS,
     )
