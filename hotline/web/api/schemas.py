@@ -170,6 +170,19 @@ AGENT_CURRENT = {
                     "type": "string",
                     "description": "only while talking or in wrap-up, to the agent on the call",
                 },
+                "direction": {
+                    "type": "string",
+                    "enum": ["inbound", "outbound"],
+                    "description": "outbound: a call-back the agent placed from a work item",
+                },
+                "callback_source": {
+                    "type": "string",
+                    "description": "call-backs only: what the work item came from (voicemail, …)",
+                },
+                "callback_source_label": {
+                    "type": "string",
+                    "description": "call-backs only: the source in Chinese (留言 / 预约回电)",
+                },
             },
             ["call_sid", "stage", "caller"],
         ),
