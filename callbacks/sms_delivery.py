@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from callbacks.outbox import OPTOUT_CONFIRM, enqueue_send, send_job_id
 from callbacks.sms_config import load_sms_config
 from callbacks.sms_rules import quiet_until, take_send_slot
+from callbacks.sms_webhooks import apply_early_statuses
 from hotline.models import Caller, Message
 from hotline.runtime import Runtime
 from hotline.telephony import RetryableTelephonyError, Telephony, TelephonyError
@@ -98,5 +99,7 @@ def deliver(
     message.sent_at = now
     message.error_code = None
     message.error_message = None
+    session.commit()
+    apply_early_statuses(session, rt.redis, sid)
     session.commit()
     return sid

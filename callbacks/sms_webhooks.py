@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 
+import redis
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,6 +29,10 @@ STATUS_ORDER = {
     "failed": 4,
     "read": 5,
 }
+# A status callback can beat the commit of the SID it names (Twilio answered our request and
+# called back within milliseconds); such callbacks wait in Redis for the row.
+EARLY_STATUS_SECONDS = 600
+EARLY_STATUS_FIELDS = ("MessageSid", "SmsSid", "MessageStatus", "SmsStatus", "ErrorCode")
 KNOWN_STATUSES = {"pending", "queued", "sending", "sent", "delivered", "undelivered", "failed"}
 
 
@@ -76,4 +82,34 @@ def apply_message_status(session: Session, params: Mapping[str, str]) -> Message
     error_code = params.get("ErrorCode")
     if error_code and error_code.isdigit():
         message.error_code = int(error_code)
+    return message
+
+
+def _early_key(sid: str) -> str:
+    return f"hotline:sms:early-status:{sid}"
+
+
+def remember_early_status(client: redis.Redis, params: Mapping[str, str]) -> None:
+    """Keep a status callback that came before its message's SID was committed (10 min)."""
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    if not sid:
+        return
+    kept = {k: params[k] for k in EARLY_STATUS_FIELDS if params.get(k)}
+    key = _early_key(sid)
+    pipe = client.pipeline()
+    pipe.rpush(key, json.dumps(kept))
+    pipe.expire(key, EARLY_STATUS_SECONDS)
+    pipe.execute()
+
+
+def apply_early_statuses(session: Session, client: redis.Redis, sid: str) -> Message | None:
+    """Apply the status callbacks kept for a SID, now that its message row carries it."""
+    key = _early_key(sid)
+    pipe = client.pipeline()
+    pipe.lrange(key, 0, -1)
+    pipe.delete(key)
+    kept, _ = pipe.execute()
+    message = None
+    for raw in kept:
+        message = apply_message_status(session, json.loads(raw)) or message
     return message

@@ -14,7 +14,11 @@ from callbacks.call_status import add_final_status_hook
 from callbacks.jobs import enqueue_sms_survey
 from callbacks.sms_config import load_sms_config
 from callbacks.sms_inbound import answer_inbound
-from callbacks.sms_webhooks import apply_message_status, record_inbound_sms
+from callbacks.sms_webhooks import (
+    apply_message_status,
+    record_inbound_sms,
+    remember_early_status,
+)
 from hotline.after_commit import after_commit
 from hotline.errors import BadRequest
 from hotline.models import Call
@@ -86,7 +90,8 @@ def status():  # type: ignore[no-untyped-def]
     _require("MessageSid")
     session = db.session
     write_first(session)
-    apply_message_status(session, request.form)
+    if apply_message_status(session, request.form) is None:
+        remember_early_status(redis_store.client, request.form)
     session.commit()
     return _empty_twiml()
 

@@ -99,6 +99,32 @@ def test_sms_status_moves_forward_and_never_back(client, db_session):
     assert db_session.get(Message, message.id).status == "delivered"
 
 
+def test_a_status_that_beats_its_sid_waits_for_the_row_then_applies(client, db_session, runtime):
+    from callbacks.sms_webhooks import apply_early_statuses
+
+    sid = "SM" + "4" * 32
+    for status in ("sent", "delivered"):
+        params = _sms(sid, MessageStatus=status)
+        assert signed_post(client, "/sms/status", params, AUTH_TOKEN).status_code == 200
+    assert runtime.redis.ttl(f"hotline:sms:early-status:{sid}") > 0
+    message = Message(
+        direction="outbound",
+        kind="followup",
+        to_number="+8613936000000",
+        from_number="+8645112348",
+        body="您的案件编号",
+        status="queued",
+        twilio_sid=sid,  # the sender commits the SID only now
+    )
+    db_session.add(message)
+    db_session.commit()
+    assert apply_early_statuses(db_session, runtime.redis, sid) is message
+    db_session.commit()
+    assert message.status == "delivered"
+    assert runtime.redis.exists(f"hotline:sms:early-status:{sid}") == 0
+    assert apply_early_statuses(db_session, runtime.redis, sid) is None  # applied once
+
+
 def test_sms_status_records_the_error_code(client, db_session):
     message = Message(
         direction="outbound",
