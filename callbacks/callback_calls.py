@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.call_status import FINAL_STATUSES
 from callbacks.callback_config import CallbackConfig
+from callbacks.callback_talk import agent_answered_at
 from callbacks.outbox import queue_message
 from callbacks.work_items import claim, close, may_work
 from hotline.calls import find_call, get_or_create_call
@@ -170,8 +171,13 @@ def answered(session: Session, attempt: CallbackAttempt, now: datetime) -> tuple
 def agent_dialed(
     session: Session, attempt: CallbackAttempt, dial_status: str, duration: str, now: datetime
 ) -> str:
-    """Record whether the agent leg was connected; the prompt key the citizen hears next."""
-    connected = dial_status == "completed"
+    """Record whether the agent leg was connected; the prompt key the citizen hears next.
+
+    Connected means the agent pressed 1: a leg answered by a voicemail box, or hung up in the
+    whisper, ends the <Dial> "completed" too, but without a talk.
+    """
+    call = find_call(session, attempt.call_sid or "")
+    connected = dial_status == "completed" and agent_answered_at(session, call) is not None
     if attempt.outcome == "dialing":
         attempt.outcome = "connected" if connected else "agent_unreachable"
         if connected:
@@ -179,7 +185,6 @@ def agent_dialed(
                 int(duration) if duration.isdigit() else seconds_between(attempt.answered_at, now)
             )
             attempt.talk_seconds = talk
-    call = find_call(session, attempt.call_sid or "")
     if call is not None:
         if not connected:
             call.outcome = "agent_unreachable"
@@ -225,8 +230,20 @@ def finish(
     settings: Settings | None = None,
     counted: bool = True,
 ) -> None:
-    """End an attempt: close the item, or make it due again; give the agent back to routing."""
+    """End an attempt: close the item, or make it due again; give the agent back to routing.
+
+    An attempt ends once: when another request ended it first (a late status callback and
+    the stale-attempt sweep), this one changes nothing.
+    """
     write_first(session)
+    ended = session.execute(
+        update(CallbackAttempt)
+        .where(CallbackAttempt.id == attempt.id, CallbackAttempt.ended_at.is_(None))
+        .values(outcome=outcome, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if ended.rowcount != 1:
+        return
     attempt.outcome, attempt.ended_at = outcome, now
     request = session.get(CallbackRequest, attempt.request_id)
     if request is not None and request.status == "in_progress":

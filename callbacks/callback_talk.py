@@ -4,7 +4,7 @@ The console asks routing for the agent's current call first; routing knows only 
 so an agent who is calling a citizen back gets that call from here:
 
 ringing   the citizen answered and the agent's phone or browser rings
-talking   the agent answered (the <Dial> noun's url ran on their leg: `agent_answered`)
+talking   the agent pressed 1 in the whisper (the <Dial> noun's url on their leg: `agent_answered`)
 wrap_up   the talk is over, until the wrap-up time after the attempt ended has passed
 """
 
@@ -33,17 +33,22 @@ class CallbackTalk:
     request: CallbackRequest
 
 
-def _answered_by_agent(session: Session, call: Call) -> bool:
-    found = session.scalar(
-        select(CallEvent.id).where(CallEvent.call_id == call.id, CallEvent.kind == AGENT_ANSWERED)
+def agent_answered_at(session: Session, call: Call | None) -> datetime | None:
+    """When the agent accepted the call-back (pressed 1), or None if they have not."""
+    if call is None:
+        return None
+    return session.scalar(
+        select(CallEvent.at)
+        .where(CallEvent.call_id == call.id, CallEvent.kind == AGENT_ANSWERED)
+        .order_by(CallEvent.at)
+        .limit(1)
     )
-    return found is not None
 
 
 def agent_answered(session: Session, attempt: CallbackAttempt, now: datetime) -> None:
-    """The agent picked up the call-back: the talk begins (recorded once per call)."""
+    """The agent pressed 1: the talk begins (recorded once per call)."""
     call = find_call(session, attempt.call_sid or "")
-    if call is None or _answered_by_agent(session, call):
+    if call is None or agent_answered_at(session, call) is not None:
         return
     add_event(session, call, AGENT_ANSWERED, now, attempt=attempt.number,
               agent_id=attempt.agent_id, region=call.region)  # fmt: skip
@@ -56,7 +61,7 @@ def _stage(session: Session, attempt: CallbackAttempt, call: Call, until: dateti
         return None
     if attempt.answered_at is None:
         return None  # the citizen's phone rings: the call-back panel shows that
-    return "talking" if _answered_by_agent(session, call) else "ringing"
+    return "talking" if agent_answered_at(session, call) is not None else "ringing"
 
 
 def agent_callback(

@@ -1,7 +1,8 @@
 """Outbound call-back calls: the TwiML when the citizen answers, and their status callbacks.
 
 /voice/callback/answer?attempt=ID   the citizen picked up: who we are, then <Dial> the agent
-/voice/callback/agent?attempt=ID    the agent's leg answered (the noun's url): the talk begins
+/voice/callback/agent?attempt=ID    the agent's leg answered (the noun's url): the whisper, and on
+                                    key 1 the bridge (the talk begins); no key: the leg hangs up
 /voice/callback/dialed?attempt=ID   the <Dial> action: connected (talk over) or agent not reached
 /voice/callback/status?attempt=ID   the call's status callback: the attempt's final outcome
 """
@@ -15,13 +16,15 @@ from callbacks import callback_calls as attempts
 from callbacks import callback_talk
 from callbacks.call_status import apply_call_status
 from callbacks.callback_config import CallbackConfig, load_callback_config
-from hotline.models import CallbackAttempt
+from hotline.models import CallbackAttempt, CallbackRequest
 from hotline.settings import Settings
 from hotline.twiml import say
 from hotline.web.extensions import db, redis_store
 from hotline.web.ivr import now
+from hotline.web.presenters import region_label, work_item_source_label
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
+from routing.queue_twiml import WHISPER_TIMEOUT
 from routing.transactions import writing
 
 bp = Blueprint("callback_calls", __name__, url_prefix="/voice/callback")
@@ -39,9 +42,9 @@ def config() -> CallbackConfig:
     return load_callback_config(settings().config_dir)
 
 
-def spoken(key: str, hang_up: bool = True) -> VoiceResponse:
-    """A response that says a call-back prompt (and hangs up)."""
-    response = VoiceResponse()
+def spoken(key: str, hang_up: bool = True, response: VoiceResponse | None = None) -> VoiceResponse:
+    """A response (a new one, or this one) that says a call-back prompt (and hangs up)."""
+    response = response if response is not None else VoiceResponse()
     say(response, config().prompts[key], current_app.config["HOTLINE_VOICE"])
     if hang_up:
         response.hangup()
@@ -77,6 +80,7 @@ def answer():  # type: ignore[no-untyped-def]
         action=f"{public_base_url()}{attempts.DIALED_PATH}?attempt={attempt.id}",
         method="POST",
         timeout=config().agent_ring_seconds,
+        time_limit=config().talk_limit_seconds,
     )
     agent_leg = f"{public_base_url()}{callback_talk.AGENT_PATH}?attempt={attempt.id}"
     if contact.startswith("client:"):
@@ -86,21 +90,45 @@ def answer():  # type: ignore[no-untyped-def]
     return _answer(response)
 
 
+def whisper_text(attempt: CallbackAttempt) -> str:
+    """What the agent hears: 12348回拨, the item's source and region, press 1."""
+    item = db.session.get(CallbackRequest, attempt.request_id)
+    source = work_item_source_label(item.source if item is not None else None)
+    region = region_label(item.region if item is not None else None) or "地区未知"
+    return config().whisper(source, region)
+
+
 @bp.post("/agent")
 @twilio_signed
 @voice_guard
 @write_lock
 def agent():  # type: ignore[no-untyped-def]
-    """The agent's leg answered (it runs this before the bridge): the talk begins."""
+    """The agent's leg answered: say what the call-back is; only key 1 bridges it.
+
+    A voicemail box or an agent who presses nothing (or another key) is hung up: the <Dial>
+    ends without a bridge and the attempt is "agent unreachable".
+    """
     require_call_sid()
     parent = request.form.get("ParentCallSid", "").strip()[:64]
     attempt = attempts.live_attempt(db.session, request.args.get("attempt", ""), parent)
-    response = VoiceResponse()
     if attempt is None:
+        response = VoiceResponse()
         response.hangup()  # the citizen is gone: nobody to bridge the agent to
-    else:
-        callback_talk.agent_answered(db.session, attempt, now())
-    return _answer(response)
+        return _answer(response)
+    if "Digits" not in request.form:
+        response = VoiceResponse()
+        gather = response.gather(
+            num_digits=1,
+            action=f"{public_base_url()}{callback_talk.AGENT_PATH}?attempt={attempt.id}",
+            method="POST",
+            timeout=WHISPER_TIMEOUT,
+        )
+        gather.say(whisper_text(attempt), **current_app.config["HOTLINE_VOICE"].say_attrs())
+        return _answer(spoken("agent_no_key", response=response))  # no key: hang up
+    if request.form.get("Digits", "").strip() != "1":
+        return _answer(spoken("agent_no_key"))
+    callback_talk.agent_answered(db.session, attempt, now())
+    return _answer(VoiceResponse())  # nothing to say: the bridge follows
 
 
 @bp.post("/dialed")

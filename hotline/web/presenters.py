@@ -96,6 +96,7 @@ EVENT_LABELS = {
     "callback_dialing": "回拨呼出",
     "callback_answered": "回拨接通来电人",
     "callback_agent_dialed": "回拨转接坐席",
+    "callback_attempt_ended": "回拨结束（未收到状态）",
     "callback_agent_answered": "回拨坐席接听",
 }
 WORK_ITEM_SOURCE_LABELS = {

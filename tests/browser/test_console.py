@@ -302,10 +302,13 @@ def test_the_call_back_panel_lists_an_item_and_the_button_starts_the_call(
     expect(page.locator("#call-empty")).to_be_visible()  # the citizen's phone rings
 
     call_sid = next(iter(fake_api.calls))
-    agent_leg = citizen_answers(app, settings, call_sid, create.form["Url"])
+    leg_url = citizen_answers(app, settings, call_sid, create.form["Url"])
     expect(page.locator("#call-details [data-field=stage]")).to_have_text("振铃中")
     expect(page.locator("#consultation-form")).to_be_hidden()
-    agent_answers(app, settings, call_sid, agent_leg)
+    whisper_action = agent_answers(app, settings, call_sid, leg_url)
+    expect(page.locator("#call-details [data-field=stage]")).to_have_text("振铃中")  # no key yet
+    bridge = agent_presses(app, settings, call_sid, whisper_action, "1")
+    assert list(ET.fromstring(bridge)) == []  # nothing more to say: the two are connected
 
     card = page.locator("#call-details")
     expect(card.locator("[data-field=stage]")).to_have_text("通话中")
@@ -355,13 +358,32 @@ def citizen_answers(app, settings, call_sid: str, answer_url: str) -> str:
     return number.get("url")
 
 
-def agent_answers(app, settings, call_sid: str, agent_leg_url: str) -> None:
-    """The lawyer's phone is answered: Twilio runs the noun's url on that leg."""
-    leg = call_params("CA" + "3c" * 16, from_="+8645112348", To="+8613900001111",
-                      ParentCallSid=call_sid, Direction="outbound-dial",
-                      CallStatus="in-progress")  # fmt: skip
-    answered = signed_post(app.test_client(), _path(agent_leg_url), leg, settings.twilio_auth_token)
-    assert answered.status_code == 200 and "<Hangup" not in answered.get_data(as_text=True)
+def agent_answers(app, settings, call_sid: str, agent_leg_url: str) -> str:
+    """The lawyer's phone is answered: Twilio runs the noun's url on that leg (the whisper).
+
+    Returns the whisper's Gather action, where the lawyer's key goes.
+    """
+    answered = signed_post(app.test_client(), _path(agent_leg_url), agent_leg(call_sid),
+                           settings.twilio_auth_token)  # fmt: skip
+    gather = ET.fromstring(answered.get_data(as_text=True)).find("Gather")
+    assert gather is not None, answered.get_data(as_text=True)
+    assert "".join(gather.itertext()).strip() == "12348回拨：预约回电，哈尔滨。按1接通。"
+    return gather.get("action")
+
+
+def agent_presses(app, settings, call_sid: str, action: str, digits: str) -> str:
+    """The lawyer presses a key in the whisper; the TwiML of their leg."""
+    leg = {**agent_leg(call_sid), "Digits": digits}
+    pressed = signed_post(app.test_client(), _path(action), leg, settings.twilio_auth_token)
+    assert pressed.status_code == 200, pressed.get_data(as_text=True)
+    return pressed.get_data(as_text=True)
+
+
+def agent_leg(call_sid: str) -> dict[str, str]:
+    """The webhook parameters of the lawyer's leg of the call-back."""
+    return call_params("CA" + "3c" * 16, from_="+8645112348", To="+8613900001111",
+                       ParentCallSid=call_sid, Direction="outbound-dial",
+                       CallStatus="in-progress")  # fmt: skip
 
 
 def talk_ends(app, settings, call_sid: str, answer_url: str) -> None:

@@ -10,10 +10,19 @@ from rq.job import Job
 from sqlalchemy import select
 
 from callbacks.outbox import send_job_id
-from hotline.models import Agent, Call, CallbackAttempt, CallbackRequest, Message, Voicemail
+from hotline.models import (
+    Agent,
+    Call,
+    CallbackAttempt,
+    CallbackRequest,
+    CallEvent,
+    Message,
+    Voicemail,
+)
+from tests.callbacks import callback_support
+from tests.callbacks.callback_support import AGENT_PHONE, HOTLINE, answer, start, status_callback
 from tests.callbacks.test_work_items import (
     HARBIN_LANDLINE,
-    accepting,
     bearer,
     closed_line_app,
     fresh,
@@ -22,39 +31,15 @@ from tests.callbacks.test_work_items import (
 )
 from tests.conftest import AUTH_TOKEN
 from tests.harness.signing import call_params, signed_post
-from tests.ivr_flows.support import caller_for
 from tests.routing.helpers import add_agent
 
-AGENT_PHONE = "+8613900001111"
-HOTLINE = "+8645112348"
+fake_api = callback_support.fake_api  # the fixture
 
 
 @pytest.fixture
 def evening(runtime, tmp_path):
     """The closed line's app (on a settable clock, app.clock)."""
     return closed_line_app(runtime, tmp_path)
-
-
-@pytest.fixture
-def fake_api(fake_twilio, settings):
-    """The fake Twilio API, accepting the test settings' auth token."""
-    with accepting(fake_twilio, settings) as fake:
-        yield fake
-
-
-def start(app, session, agent, item_id: int):
-    """The agent presses 回拨: POST /api/work-items/<id>/call."""
-    return app.test_client().post(f"/api/work-items/{item_id}/call", headers=bearer(session, agent))
-
-
-def status_callback(app, attempt_id: int, call_sid: str, status: str):
-    """Twilio posts the outbound call's final status."""
-    params = call_params(call_sid, from_=HOTLINE, To=HARBIN_LANDLINE, CallStatus=status,
-                         Direction="outbound-api", CallDuration="0")  # fmt: skip
-    path = f"/voice/callback/status?attempt={attempt_id}"
-    response = signed_post(app.test_client(), path, params, AUTH_TOKEN)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response
 
 
 def says(response) -> str:
@@ -86,12 +71,14 @@ def test_voicemail_to_outbound_call_to_the_agent_connected_and_done(evening, db_
     stored_agent = fresh(db_session).get(Agent, agent.id)
     assert stored_agent.status == "break"  # no inbound offers while calling back
 
-    call = caller_for(evening, AUTH_TOKEN).answer_call(create.form["Url"], sid, HARBIN_LANDLINE)
+    call = answer(evening, create.form["Url"], sid)
 
     assert "您之前给我们留言，正在为您接通律师" in call.heard_text
     (dial,) = call.dials
     assert (dial["kind"], dial["target"]) == ("Number", AGENT_PHONE)
     assert dial["attrs"]["action"] == f"http://localhost/voice/callback/dialed?attempt={attempt_id}"
+    assert dial["attrs"]["timeLimit"] == "10800"  # max_talk_minutes: the stale sweep relies on it
+    assert call.caller.whispers == ["12348回拨：留言，哈尔滨。按1接通。"]
     assert call.ended == ("hangup",) and "再见" in call.heard[-1]
 
     call.ended = ("dial",)  # the talk is over: the citizen hangs up, Twilio posts the status
@@ -166,7 +153,15 @@ def test_three_failed_attempts_spaced_out_close_the_item_as_unreachable(
     assert job.func_name == "callbacks.jobs.send_message"
 
 
-def test_the_agent_not_answering_does_not_count_against_the_citizen(evening, db_session, fake_api):
+# The agent's phone rings out, or a voicemail box answers it (no key), or they press another
+# key: the agent leg hangs up in the whisper and Twilio ends the Dial "completed", unbridged.
+@pytest.mark.parametrize(
+    ("plan", "dial_status"), [("no_answer", "no-answer"), ("no_key", "completed"),
+                              ("decline", "completed")],
+)  # fmt: skip
+def test_the_agent_not_taking_the_call_back_does_not_count_against_the_citizen(
+    evening, db_session, fake_api, plan, dial_status
+):
     now = evening.clock.now
     agent = add_agent(db_session, "harbin1", "harbin", contact=AGENT_PHONE, now=now)
     item = item_for(db_session, now)
@@ -174,16 +169,53 @@ def test_the_agent_not_answering_does_not_count_against_the_citizen(evening, db_
     (create,) = fake_api.requests_to("/Calls.json", "POST")
     sid = next(iter(fake_api.calls))
 
-    call = caller_for(evening, AUTH_TOKEN).answer_call(
-        create.form["Url"], sid, HARBIN_LANDLINE, dial_status="no-answer"
-    )
+    call = answer(evening, create.form["Url"], sid, plan=plan)
     status_callback(evening, attempt_id, sid, "completed")
 
+    whisper = [] if plan == "no_answer" else ["12348回拨：预约回电，哈尔滨。按1接通。"]
+    assert call.caller.whispers == whisper
+    assert call.requests[-1][1]["DialCallStatus"] == dial_status
     assert "您之前预约了回电" in call.heard_text and "稍后会再给您回电" in call.heard_text
+    assert "感谢您致电" not in call.heard_text
     fresh(db_session)
-    assert db_session.get(CallbackAttempt, attempt_id).outcome == "agent_unreachable"
+    attempt = db_session.get(CallbackAttempt, attempt_id)
+    assert (attempt.outcome, attempt.talk_seconds) == ("agent_unreachable", None)
     row = db_session.get(CallbackRequest, item.id)
     assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, None)
+    assert db_session.get(Agent, agent.id).status == "available"
+    outbound = db_session.scalars(select(Call).where(Call.call_sid == sid)).one()
+    assert outbound.outcome == "agent_unreachable"
+
+
+def test_the_agent_leg_hears_a_whisper_and_only_key_1_bridges(evening, db_session, fake_api):
+    now = evening.clock.now
+    agent = add_agent(db_session, "qiqihar1", "qiqihar", contact=AGENT_PHONE, now=now)
+    item = item_for(db_session, now, region="qiqihar")
+    attempt_id = start(evening, db_session, agent, item.id).get_json()["attempt"]["id"]
+    sid = next(iter(fake_api.calls))
+    leg = call_params("CA" + "5d" * 16, from_=HOTLINE, To=AGENT_PHONE, ParentCallSid=sid,
+                      Direction="outbound-dial", CallStatus="in-progress")  # fmt: skip
+    path = f"/voice/callback/agent?attempt={attempt_id}"
+
+    whisper = signed_post(evening.test_client(), path, leg, AUTH_TOKEN)
+
+    root = ET.fromstring(whisper.get_data(as_text=True))
+    assert [verb.tag for verb in root] == ["Gather", "Say", "Hangup"]
+    gather = root.find("Gather")
+    assert (gather.get("numDigits"), gather.get("timeout")) == ("1", "8")
+    assert gather.get("action") == f"http://localhost{path}"
+    assert says(whisper).startswith("12348回拨：预约回电，齐齐哈尔。按1接通。")
+    assert "未收到按键" in root.find("Say").text
+    wrong = signed_post(evening.test_client(), path, {**leg, "Digits": "*"}, AUTH_TOKEN)
+    assert [verb.tag for verb in ET.fromstring(wrong.get_data(as_text=True))] == ["Say", "Hangup"]
+    kinds = fresh(db_session).scalars(select(CallEvent.kind)).all()
+    assert "callback_agent_answered" not in kinds  # neither the whisper nor a wrong key
+    accepted = signed_post(evening.test_client(), path, {**leg, "Digits": "1"}, AUTH_TOKEN)
+    assert list(ET.fromstring(accepted.get_data(as_text=True))) == []  # the bridge
+    answered = fresh(db_session).scalars(
+        select(CallEvent).where(CallEvent.kind == "callback_agent_answered")
+    )
+    assert [event.at for event in answered] == [now]
 
 
 def test_only_one_agent_calls_an_item_and_busy_agents_are_refused(evening, db_session, fake_api):
@@ -229,7 +261,7 @@ def test_twilio_refusing_the_call_keeps_the_item_due_and_frees_the_agent(
     assert db_session.get(Agent, agent.id).status == "available"
 
 
-@pytest.mark.parametrize("path", ["answer", "dialed", "status"])
+@pytest.mark.parametrize("path", ["answer", "agent", "dialed", "status"])
 def test_unsigned_callback_webhooks_are_refused(evening, path):
     response = evening.test_client().post(
         f"/voice/callback/{path}?attempt=1", data=call_params("CA" + "0" * 32)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from callbacks.clock import using_clock
 from callbacks.jobs import followup_job_id
 from hotline.models import AuditEntry, Call, CallbackRequest, CallEvent, Consultation, Message
+from tests.callbacks import callback_support
 from tests.callbacks import test_callback_calls as call_backs
 from tests.callbacks.sms_support import work
 from tests.callbacks.test_work_items import (
@@ -24,7 +25,6 @@ from tests.callbacks.test_work_items import (
 )
 from tests.conftest import AUTH_TOKEN
 from tests.harness.signing import call_params, signed_post
-from tests.ivr_flows.support import caller_for
 from tests.routing.helpers import add_agent
 
 AGENT_PHONE, HOTLINE = call_backs.AGENT_PHONE, call_backs.HOTLINE
@@ -79,7 +79,7 @@ def test_a_connected_call_back_is_the_agents_current_call_and_gets_a_case_number
     sid = next(iter(fake_api.calls))
     assert current(evening, db_session, agent) is None  # the citizen's phone rings
 
-    call = caller_for(evening, AUTH_TOKEN).answer_call(create.form["Url"], sid, HARBIN_LANDLINE)
+    call = callback_support.answer(evening, create.form["Url"], sid)  # the agent presses 1
     call.ended = ("dial",)
     call.hangup(status_path=f"/voice/callback/status?attempt={attempt_id}")
 
@@ -149,9 +149,11 @@ def test_the_agent_sees_ringing_then_talking_and_saves_during_the_talk(
     path = agent_url.removeprefix("http://localhost")
     stranger = twilio_post(evening, path, {**leg, "ParentCallSid": "CA" + "0" * 32})
     assert [verb.tag for verb in stranger] == ["Hangup"]
-    assert current(evening, db_session, agent)["stage"] == "ringing"
-    bridged = twilio_post(evening, path, leg)
-    again = twilio_post(evening, path, leg)  # a retried webhook
+    whisper = twilio_post(evening, path, leg)
+    assert [verb.tag for verb in whisper] == ["Gather", "Say", "Hangup"]
+    assert current(evening, db_session, agent)["stage"] == "ringing"  # until the agent presses 1
+    bridged = twilio_post(evening, path, {**leg, "Digits": "1"})
+    again = twilio_post(evening, path, {**leg, "Digits": "1"})  # a retried webhook
 
     assert list(bridged) == [] and list(again) == []  # nothing to say: the bridge follows
     talking = current(evening, db_session, agent)

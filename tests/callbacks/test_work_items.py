@@ -13,8 +13,10 @@ from callbacks.work_items import Need, open_work_item
 from hotline.auth import issue_token
 from hotline.calls import get_or_create_call
 from hotline.db import utcnow
-from hotline.models import CallbackRequest, Voicemail
+from hotline.models import AuditEntry, CallbackRequest, Voicemail
 from hotline.staff import create_user
+from tests.callbacks import callback_support
+from tests.callbacks.callback_support import start, status_callback
 from tests.conftest import AUTH_TOKEN
 from tests.harness.fake_twilio import FakeTwilio
 from tests.ivr_flows.support import (
@@ -27,6 +29,7 @@ from tests.ivr_flows.support import (
 )
 from tests.routing.helpers import add_agent, password_hash, token_for, unique_sid
 
+fake_api = callback_support.fake_api  # the fixture
 # A Wednesday evening: the line keeps office hours, so callers reach voicemail or a call-back.
 EVENING = "2026-03-11T20:00:00+08:00"
 HARBIN_MASKED = "045*****6666"
@@ -205,32 +208,32 @@ def test_supervisors_see_every_open_item_filter_by_region_and_cancel(evening, db
     assert again.status_code == 409
 
 
-def test_an_agent_closes_an_item_done_and_bad_input_gets_clear_answers(evening, db_session):
+def test_an_agent_closes_only_an_item_they_called_back_and_every_close_is_audited(
+    evening, db_session, fake_api
+):
     now = evening.clock.now
     agent = add_agent(db_session, "harbin1", "harbin", now=now)
     outsider = add_agent(db_session, "qiqihar1", "qiqihar", now=now)
     item = item_for(db_session, now)
     client = evening.test_client()
     headers = bearer(db_session, agent)
+    path = f"/api/work-items/{item.id}/close"
 
     assert client.post("/api/work-items/999999/close", json={}, headers=headers).status_code == 404
-    junk = client.post(
-        f"/api/work-items/{item.id}/close", data="{not json", headers=headers,
-        content_type="application/json",
-    )  # fmt: skip
+    junk = client.post(path, data="{not json", headers=headers, content_type="application/json")
     assert junk.status_code == 400
-    unknown_field = client.post(f"/api/work-items/{item.id}/close", json={"x": 1}, headers=headers)
-    assert unknown_field.status_code == 400
-    foreign = client.post(
-        f"/api/work-items/{item.id}/close", json={}, headers=bearer(db_session, outsider)
-    )
+    assert client.post(path, json={"x": 1}, headers=headers).status_code == 400
+    foreign = client.post(path, json={}, headers=bearer(db_session, outsider))
     assert foreign.status_code == 403
+    uncalled = client.post(path, json={"outcome_note": "无需回拨"}, headers=headers)
+    assert uncalled.status_code == 403
+    assert "回拨过" in uncalled.get_json()["message"]
     assert fresh(db_session).get(CallbackRequest, item.id).status == "pending"  # nothing lost
+    assert db_session.scalars(select(AuditEntry)).all() == []
+    attempt_id = start(evening, db_session, agent, item.id).get_json()["attempt"]["id"]
+    status_callback(evening, attempt_id, next(iter(fake_api.calls)), "no-answer")
 
-    done = client.post(
-        f"/api/work-items/{item.id}/close", json={"outcome_note": "来电人已另行咨询"},
-        headers=headers,
-    )  # fmt: skip
+    done = client.post(path, json={"outcome_note": "来电人已另行咨询"}, headers=headers)
 
     assert done.status_code == 200 and done.get_json()["status"] == "done"
     row = fresh(db_session).get(CallbackRequest, item.id)
@@ -239,6 +242,50 @@ def test_an_agent_closes_an_item_done_and_bad_input_gets_clear_answers(evening, 
         agent.id,
         "来电人已另行咨询",
     )
+    (entry,) = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "close_work_item"))
+    assert (entry.user_id, entry.target_type, entry.target_id) == (
+        agent.user_id, "work_item", str(item.id),
+    )  # fmt: skip
+    assert (entry.detail["status_before"], entry.detail["status_after"]) == ("pending", "done")
+    assert entry.detail["note"] == "来电人已另行咨询"
+
+
+def test_the_full_number_only_while_the_agents_attempt_is_live(evening, db_session, fake_api):
+    now = evening.clock.now
+    agent = add_agent(db_session, "harbin1", "harbin", now=now)
+    colleague = add_agent(db_session, "harbin2", "harbin", now=now)
+    item = item_for(db_session, now)
+    client = evening.test_client()
+
+    def phone(who) -> str:
+        detail = client.get(f"/api/work-items/{item.id}", headers=bearer(db_session, who))
+        assert detail.status_code == 200, detail.get_json()
+        return detail.get_json()["phone"]
+
+    assert phone(agent) == HARBIN_MASKED
+    started = start(evening, db_session, agent, item.id)
+    assert started.get_json()["item"]["phone"] == HARBIN_LANDLINE
+    assert (phone(agent), phone(colleague)) == (HARBIN_LANDLINE, HARBIN_MASKED)
+    (reveal,) = fresh(db_session).scalars(
+        select(AuditEntry).where(AuditEntry.action == "reveal_number")
+    )
+    attempt_id = started.get_json()["attempt"]["id"]
+    assert (reveal.user_id, reveal.detail["attempt_id"]) == (agent.user_id, attempt_id)
+    status_callback(evening, attempt_id, next(iter(fake_api.calls)), "no-answer")
+
+    assert fresh(db_session).get(CallbackRequest, item.id).status == "pending"
+    assert phone(agent) == HARBIN_MASKED  # the attempt is over
+    evening.clock.now = now + timedelta(minutes=10)  # due again; the agent calls once more
+    attempt_id = start(evening, db_session, agent, item.id).get_json()["attempt"]["id"]
+    status_callback(evening, attempt_id, list(fake_api.calls)[-1], "busy")
+    closed = client.post(f"/api/work-items/{item.id}/close", json={},
+                         headers=bearer(db_session, agent))  # fmt: skip
+    assert closed.get_json()["status"] == "done"
+    assert phone(agent) == HARBIN_MASKED
+    evening.clock.now = now + timedelta(hours=9)  # the shift is over
+    assert phone(agent) == HARBIN_MASKED
+    assert len(fresh(db_session).scalars(select(AuditEntry).where(
+        AuditEntry.action == "reveal_number")).all()) == 2  # fmt: skip
 
 
 def test_one_call_per_call_and_voicemail_links_to_the_existing_request(evening, db_session):

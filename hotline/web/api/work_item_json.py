@@ -22,6 +22,8 @@ from hotline.web.presenters import (
     work_item_source_label,
 )
 
+# An attempt's outcomes while its call goes on (until the final status ends it).
+LIVE_OUTCOMES = ("dialing", "connected")
 ATTEMPT = obj(
     {
         "id": INTEGER,
@@ -67,7 +69,11 @@ ITEM = obj(ITEM_PROPERTIES)
 ITEM_DETAIL = obj(
     {
         **ITEM_PROPERTIES,
-        "phone": nullable("string", description="full number, only for the agent working it"),
+        "phone": {
+            "type": "string",
+            "description": "the full number while the reader's call-back attempt of the item is "
+            "under way; otherwise masked (138****0000)",
+        },
         "attempt_list": {"type": "array", "items": ATTEMPT},
     }
 )
@@ -172,13 +178,20 @@ def voicemails_json(rows: list[Voicemail]) -> list[dict[str, Any]]:
     ]
 
 
+def calling(rows: list[CallbackAttempt], agent: Agent | None) -> bool:
+    """Whether one of these attempts is the agent's and still under way."""
+    return agent is not None and any(
+        row.agent_id == agent.id and row.ended_at is None and row.outcome in LIVE_OUTCOMES
+        for row in rows
+    )
+
+
 def item_detail(item: CallbackRequest, agent: Agent | None) -> dict[str, Any]:
-    """An item with its attempts; the full number only for the agent working it."""
+    """An item with its attempts; the full number only during the agent's live attempt."""
     session = db.session
     body = items_json([item])[0]
     rows = attempts.attempts_of(session, [item.id])[item.id]
     names = agent_names(session, (row.agent_id for row in rows))
-    working = agent is not None and item.assigned_agent_id == agent.id
-    body["phone"] = item.phone if working else None
+    body["phone"] = item.phone if calling(rows, agent) else mask(item.phone)
     body["attempt_list"] = [attempt_json(row, names) for row in rows]
     return body

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 
 from callbacks import callback_calls as attempts
 from callbacks import work_items
+from callbacks.stale_attempts import end_stale_attempts
+from callbacks.work_item_close import close_work_item
+from hotline.auth import audit
 from hotline.consultations import agent_of
-from hotline.errors import BadRequest, Conflict, Forbidden, NotFound
+from hotline.errors import BadRequest, Forbidden, NotFound
 from hotline.models import Agent, CallbackRequest
 from hotline.models.vocabulary import WORK_ITEM_STATUSES
 from hotline.settings import Settings
@@ -47,6 +50,11 @@ def _agent() -> Agent | None:
     return agent_of(db.session, user) if user.role in AGENT_ROLES else None
 
 
+def _end_stale(item_id: int | None = None) -> None:
+    """End the call-back attempts (of one item, or all) whose final status never came."""
+    end_stale_attempts(db.session, redis_store.client, callback_config(), now(), item_id)
+
+
 def _readable_item(item_id: int) -> tuple[CallbackRequest, Agent | None]:
     """The item, if this user may see it: supervisors, its agent, or an agent who may work it."""
     session = db.session
@@ -70,11 +78,14 @@ def _readable_item(item_id: int) -> tuple[CallbackRequest, Agent | None]:
     roles=WORKERS,
     query=(REGION, STATUS, LIMIT, OFFSET),
     description="Agents see pending items that are due, of their on-duty region (province "
-    "items: any region) and skills, priority first then oldest; numbers are masked.",
+    "items: any region) and skills, priority first then oldest; numbers are masked. Attempts "
+    "whose final status never came are ended first (config/callbacks.yaml): their items are "
+    "due again.",
 )
 @token_required(*WORKERS)
 def list_items():  # type: ignore[no-untyped-def]
     """List work items."""
+    _end_stale()
     session = db.session
     moment = now()
     if current_user().role in SUPERVISORS:
@@ -100,14 +111,17 @@ def list_items():  # type: ignore[no-untyped-def]
 
 @bp.get("/work-items/<int:item_id>")
 @api_doc(
-    "One work item with its attempts; the full number only for the agent working it",
+    "One work item with its attempts; the full number only during the reader's live attempt",
     response=ITEM_DETAIL,
     roles=WORKERS,
     errors=(403, 404),
+    description="`phone` is the full number only for the agent whose call-back attempt of the "
+    "item is under way (its start is audit-logged); otherwise masked.",
 )
 @token_required(*WORKERS)
 def get_item(item_id: int):  # type: ignore[no-untyped-def]
     """Read one work item (the console polls it while the call-back is under way)."""
+    _end_stale(item_id)
     item, agent = _readable_item(item_id)
     body = item_detail(item, agent)
     db.session.commit()
@@ -121,8 +135,9 @@ def get_item(item_id: int):  # type: ignore[no-untyped-def]
     status=201,
     roles=AGENT_ROLES,
     errors=(403, 404, 409, 502),
-    description="409 when the item is not due, closed, or being called by someone else; the "
-    "agent is taken out of inbound routing until the attempt ends.",
+    description="409 when the item is not due, closed, or being called by someone else, or "
+    "the agent's own call-back is under way; the agent is taken out of inbound routing until "
+    "the attempt ends. The agent's sight of the full number is audit-logged.",
 )
 @writing(lambda: db.session)
 @token_required(*AGENT_ROLES)
@@ -132,12 +147,18 @@ def start_call(item_id: int):  # type: ignore[no-untyped-def]
     agent = _agent()
     if agent is None:
         raise Forbidden("this account has no agent profile")
+    _end_stale()
     settings: Settings = current_app.config["HOTLINE_SETTINGS"]
     dialer = attempts.Dialer(Telephony.from_settings(settings), settings, public_base_url())
     attempt = attempts.start_attempt(
         session, redis_store.client, dialer, callback_config(), agent, item_id, now()
     )
     item = session.get(CallbackRequest, attempt.request_id)
+    audit(
+        session, "reveal_number", current_user().id, "caller", str(item.caller_id),
+        request.remote_addr, call_sid=attempt.call_sid, reason="agent calling back",
+        work_item_id=item.id, attempt_id=attempt.id,
+    )  # fmt: skip
     names = agent_names(session, [agent.id])
     body = {"attempt": attempt_json(attempt, names), "item": item_detail(item, agent)}
     session.commit()
@@ -146,33 +167,30 @@ def start_call(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/work-items/<int:item_id>/close")
 @api_doc(
-    "Close a work item with a note: done (an agent), or cancelled (a supervisor)",
+    "Close a work item with a note: done (an agent who called it), or cancelled (a supervisor)",
     request=CLOSE_FIELDS,
     response=ITEM,
     roles=WORKERS,
     errors=(400, 403, 404, 409),
-    description="An agent closes an item after talking to the citizen (or adds the note to an "
-    "item the call-back already closed); a supervisor cancels an open item.",
+    description="An agent closes an item they called back (403 otherwise; 409 while their call "
+    "is under way), or adds the note to an item their call-back already closed; a supervisor "
+    "cancels an open item, ending a call-back attempt of it that is still open. Every close is "
+    "audit-logged.",
 )
 @writing(lambda: db.session)
 @token_required(*WORKERS)
 def close_item(item_id: int):  # type: ignore[no-untyped-def]
-    """Close an item (never while its call is under way)."""
+    """Close an item as the user may."""
     body = documented_body()
     note = (body.get("outcome_note") or "").strip()
     session = db.session
+    _end_stale(item_id)
     item, agent = _readable_item(item_id)
-    if item.status == "in_progress":
-        raise Conflict("回拨正在进行中，请在通话结束后再关闭")
-    supervisor = current_user().role in SUPERVISORS
-    if item.status in work_items.CLOSED_STATUSES:
-        if supervisor or item.status != "done" or item.assigned_agent_id != agent.id:
-            raise Conflict("这条回拨任务已关闭", status=item.status)
-        item.outcome_note = note or item.outcome_note
-    else:
-        work_items.close(session, item, "cancelled" if supervisor else "done", now(), note)
-        if agent is not None and not supervisor:
-            item.assigned_agent_id = agent.id
+    user = current_user()
+    close_work_item(
+        session, redis_store.client, callback_config(), item, user, agent, note, now(),
+        request.remote_addr, supervisor=user.role in SUPERVISORS,
+    )  # fmt: skip
     answer = items_json([item])[0]
     session.commit()
     return jsonify(answer)
