@@ -114,17 +114,6 @@ def upgrade() -> None:
     with op.batch_alter_table("callback_requests", schema=None) as batch_op:
         batch_op.add_column(sa.Column("topic", sa.String(length=32), nullable=True))
 
-    with op.batch_alter_table("voicemails", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("outcome_note", sa.Text(), nullable=False, server_default=""))
-        batch_op.add_column(sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("closed_by_user_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_voicemails_closed_by_user_id_users"),
-            "users",
-            ["closed_by_user_id"],
-            ["id"],
-        )
-
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_calls_queued_at"), ["queued_at"], unique=False)
         batch_op.create_index(
@@ -193,14 +182,6 @@ def downgrade() -> None:
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_calls_region_queued_at"))
         batch_op.drop_index(batch_op.f("ix_calls_queued_at"))
-
-    with op.batch_alter_table("voicemails", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_voicemails_closed_by_user_id_users"), type_="foreignkey"
-        )
-        batch_op.drop_column("closed_by_user_id")
-        batch_op.drop_column("closed_at")
-        batch_op.drop_column("outcome_note")
 
     with op.batch_alter_table("callback_requests", schema=None) as batch_op:
         batch_op.drop_column("topic")
