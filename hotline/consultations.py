@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -134,6 +135,17 @@ def check_input(data: ConsultationInput, taxonomy: Taxonomy) -> ConsultationInpu
 def consultation_for_call(session: Session, call: Call) -> Consultation | None:
     """The consultation recorded for a call, if any."""
     return session.scalars(select(Consultation).where(Consultation.call_id == call.id)).first()
+
+
+def case_numbers_by_call(session: Session, call_ids: Iterable[int | None]) -> dict[int, str]:
+    """The case number of each of these calls that has a consultation."""
+    ids = {call_id for call_id in call_ids if call_id}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Consultation.call_id, Consultation.case_number).where(Consultation.call_id.in_(ids))
+    )
+    return {call_id: case_number for call_id, case_number in rows}
 
 
 def save_consultation(

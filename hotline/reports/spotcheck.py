@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from hotline.models import Call, Consultation
+from hotline.consultations import case_numbers_by_call
+from hotline.models import Call
 from hotline.reports.periods import Period
 
 SAMPLE_SHARE = 0.05
@@ -88,13 +89,7 @@ def spot_check(
 def _details(session: Session, shown: list[tuple[str, Any]]) -> list[SampledCall]:
     ids = [row.id for _, row in shown]
     calls = {call.id: call for call in session.scalars(select(Call).where(Call.id.in_(ids)))}
-    cases = dict(
-        session.execute(
-            select(Consultation.call_id, Consultation.case_number).where(
-                Consultation.call_id.in_(ids)
-            )
-        ).all()
-    )
+    cases = case_numbers_by_call(session, ids)
     result = []
     for code, row in shown:
         call = calls[row.id]

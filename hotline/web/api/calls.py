@@ -11,10 +11,15 @@ from sqlalchemy import func, select
 from hotline.auth import audit
 from hotline.call_log import call_timeline
 from hotline.calls import find_call
-from hotline.consultations import caller_history, consultation_for_call, may_read_call
+from hotline.consultations import (
+    caller_history,
+    case_numbers_by_call,
+    consultation_for_call,
+    may_read_call,
+)
 from hotline.db import utcnow
 from hotline.errors import BadRequest, Forbidden, NotFound
-from hotline.models import Call, Caller, Consultation
+from hotline.models import Call, Caller
 from hotline.models.vocabulary import CALL_STAGES
 from hotline.timefmt import SHANGHAI, to_local
 from hotline.web.api import bp
@@ -80,13 +85,7 @@ def summaries(calls: list[Call]) -> list[dict[str, Any]]:
     session = db.session
     agents = agent_names(session, (call.agent_id for call in calls))
     phones = caller_phones(session, (call.caller_id for call in calls))
-    case_numbers = dict(
-        session.execute(
-            select(Consultation.call_id, Consultation.case_number).where(
-                Consultation.call_id.in_({call.id for call in calls})
-            )
-        ).all()
-    )
+    case_numbers = case_numbers_by_call(session, (call.id for call in calls))
     return [
         call_summary_json(
             call,

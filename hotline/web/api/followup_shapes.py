@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from hotline import followup_desk as desk
 from hotline.call_log import mask_text
-from hotline.models import Call, Consultation, Message, ReturnVisit, Survey, User, Voicemail
+from hotline.consultations import case_numbers_by_call
+from hotline.models import Call, Message, ReturnVisit, Survey, User, Voicemail
 from hotline.phones import mask
 from hotline.timefmt import format_local
 from hotline.web.api.schemas import BOOLEAN, INTEGER, MASKED, STRING, TIME, nullable, obj
@@ -90,14 +91,7 @@ def return_visits_json(
     calls = _by_id(session, Call, {t.call_id for t in tasks})
     users = _by_id(session, User, {t.assigned_user_id for t in tasks})
     phones = caller_phones(session, (t.caller_id for t in tasks))
-    call_ids = {t.call_id for t in tasks if t.call_id}
-    cases = dict(
-        session.execute(
-            select(Consultation.call_id, Consultation.case_number).where(
-                Consultation.call_id.in_(call_ids)
-            )
-        ).all()
-    )
+    cases = case_numbers_by_call(session, (t.call_id for t in tasks))
     rows = []
     for task in tasks:
         survey, call = surveys.get(task.survey_id), calls.get(task.call_id)
