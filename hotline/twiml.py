@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from hotline.config_files import FallbackConfig, VoiceConfig
 
@@ -59,3 +59,14 @@ def fallback_answer(
         say(response, fb.goodbye, voice)
         response.hangup()
     return str(response)
+
+
+def dial_contact(dial: Dial, contact: str, answer_url: str) -> None:
+    """Add an agent's contact to a <Dial>: a browser client ("client:NAME") or a phone number.
+
+    `answer_url` runs on the agent's leg when they answer (the whisper) before the bridge.
+    """
+    if contact.startswith("client:"):
+        dial.client(contact.removeprefix("client:"), url=answer_url, method="POST")
+    else:
+        dial.number(contact, url=answer_url, method="POST")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.config_files import VoiceConfig
+from hotline.twiml import dial_contact
 from routing.config import QueuePrompts
 from routing.handoff import placement_for
 
@@ -176,11 +177,7 @@ def dial_agent(speaker: Speaker, offer_id: str, contact: str, ring_timeout: int)
         timeout=ring_timeout,
         answer_on_bridge=True,
     )
-    whisper_url = speaker.url(f"{WHISPER_PATH}?offer={offer_id}")
-    if contact.startswith("client:"):
-        dial.client(contact.removeprefix("client:"), url=whisper_url, method="POST")
-    else:
-        dial.number(contact, url=whisper_url, method="POST")
+    dial_contact(dial, contact, speaker.url(f"{WHISPER_PATH}?offer={offer_id}"))
     return str(response)
 
 

@@ -18,7 +18,7 @@ from callbacks.call_status import apply_call_status
 from callbacks.callback_config import CallbackConfig, load_callback_config
 from hotline.models import CallbackAttempt, CallbackRequest
 from hotline.settings import Settings
-from hotline.twiml import say
+from hotline.twiml import dial_contact, say
 from hotline.web.extensions import db, redis_store
 from hotline.web.ivr import now
 from hotline.web.presenters import region_label, work_item_source_label
@@ -82,11 +82,9 @@ def answer():  # type: ignore[no-untyped-def]
         timeout=config().agent_ring_seconds,
         time_limit=config().talk_limit_seconds,
     )
-    agent_leg = f"{public_base_url()}{callback_talk.AGENT_PATH}?attempt={attempt.id}"
-    if contact.startswith("client:"):
-        dial.client(contact.removeprefix("client:"), url=agent_leg, method="POST")
-    else:
-        dial.number(contact, url=agent_leg, method="POST")
+    dial_contact(
+        dial, contact, f"{public_base_url()}{callback_talk.AGENT_PATH}?attempt={attempt.id}"
+    )
     return _answer(response)
 
 
