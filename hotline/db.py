@@ -69,10 +69,21 @@ def take_write_lock_first(session: Session) -> None:
     session.info[_WRITES_FIRST] = True
 
 
+# A write that changes nothing: on SQLite it takes the database's write lock (like BEGIN
+# IMMEDIATE), waiting on busy_timeout for a writer of another process to finish.
+_WRITE_LOCK_SQL = "UPDATE calls SET id = id WHERE 1 = 0"
+
+
+def write_first(session: Session) -> None:
+    """Take SQLite's write lock now, in the session's transaction; call before the first read."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql(_WRITE_LOCK_SQL)
+
+
 @event.listens_for(Session, "after_begin")
 def _write_lock_on_begin(session: Session, _transaction: Any, connection: Any) -> None:
     if session.info.get(_WRITES_FIRST) and connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("UPDATE calls SET id = id WHERE 1 = 0")
+        connection.exec_driver_sql(_WRITE_LOCK_SQL)
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:

@@ -12,14 +12,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from hotline.db import write_first
 
-def write_first(session: Session) -> None:
-    """Take the database's write lock now (SQLite only); call before the first read."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("UPDATE calls SET id = id WHERE 1 = 0"))
+__all__ = ["write_first", "writing"]
 
 
 def writing(

@@ -25,11 +25,9 @@ from hotline.web.presenters import region_label, work_item_source_label
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
 from routing.queue_twiml import WHISPER_TIMEOUT
-from routing.transactions import writing
 
 bp = Blueprint("callback_calls", __name__, url_prefix="/voice/callback")
 # Every webhook here writes: take the write lock first (SQLite; see routing.transactions).
-write_lock = writing(lambda: db.session)
 
 
 def settings() -> Settings:
@@ -64,7 +62,6 @@ def _answer(response: VoiceResponse) -> Response:
 @bp.post("/answer")
 @twilio_signed
 @voice_guard
-@write_lock
 def answer():  # type: ignore[no-untyped-def]
     """The citizen answered our call: say why we call and ring the agent who started it."""
     session = db.session
@@ -99,7 +96,6 @@ def whisper_text(attempt: CallbackAttempt) -> str:
 @bp.post("/agent")
 @twilio_signed
 @voice_guard
-@write_lock
 def agent():  # type: ignore[no-untyped-def]
     """The agent's leg answered: say what the call-back is; only key 1 bridges it.
 
@@ -132,7 +128,6 @@ def agent():  # type: ignore[no-untyped-def]
 @bp.post("/dialed")
 @twilio_signed
 @voice_guard
-@write_lock
 def dialed():  # type: ignore[no-untyped-def]
     """The agent leg ended: thank the citizen, or promise another call if the agent missed it."""
     session = db.session
@@ -152,7 +147,6 @@ def dialed():  # type: ignore[no-untyped-def]
 @bp.post("/status")
 @twilio_signed
 @voice_guard
-@write_lock
 def status():  # type: ignore[no-untyped-def]
     """The outbound call's status: recorded on the call; a final one ends the attempt."""
     require_call_sid()

@@ -37,7 +37,6 @@ from ivr_flows.engine import (
     load_flow_set,
 )
 from ivr_flows.survey_nodes import IVR_CHANNEL
-from routing.transactions import write_first
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 
@@ -127,7 +126,6 @@ def start_survey(session: Session, call_sid: str, caller_status: str) -> str | N
     survey = survey_engine()
     if survey is None or caller_status in CALLER_GONE_STATUSES:
         return None
-    write_first(session)  # the talk's end was just committed: read and write in one go
     call = find_call(session, call_sid)
     if call is None:
         return None
@@ -158,7 +156,6 @@ def _rated(session: Session, call: Call) -> bool:
 def _step(event: str):  # type: ignore[no-untyped-def]
     call_sid = require_call_sid()
     session = db.session
-    write_first(session)  # every step writes (events, state): no half-way failure on SQLite
     call, _created = get_or_create_call(
         session, call_sid, request.form.get("From"), request.form.get("To")
     )

@@ -38,11 +38,9 @@ from routing.config import RoutingConfig, load_queue_prompts, load_routing_confi
 from routing.rebuild import ensure_built
 from routing.regions import PROVINCE, load_regions
 from routing.state import RoutingState
-from routing.transactions import writing
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 # Every queue webhook writes: take the write lock first (SQLite; see routing.transactions).
-write_lock = writing(lambda: db.session)
 
 # The same clock the IVR uses (app.config["HOTLINE_CLOCK"], a callable returning aware "now").
 CLOCK_CONFIG = "HOTLINE_CLOCK"
@@ -97,7 +95,6 @@ def _hangup() -> str:
 @bp.post("/wait")
 @twilio_signed
 @voice_guard
-@write_lock
 def wait():  # type: ignore[no-untyped-def]
     """The waitUrl: position and expected wait, the call-back offer, then hold."""
     call_sid = require_call_sid()
@@ -123,7 +120,6 @@ def wait():  # type: ignore[no-untyped-def]
 @bp.post("/wait-choice")
 @twilio_signed
 @voice_guard
-@write_lock
 def wait_choice():  # type: ignore[no-untyped-def]
     """A key pressed while waiting: 1 = call-back instead; in offer mode 2 or none = voicemail."""
     call_sid = require_call_sid()
@@ -157,7 +153,6 @@ def wait_choice():  # type: ignore[no-untyped-def]
 @bp.post("/left")
 @twilio_signed
 @voice_guard
-@write_lock
 def left():  # type: ignore[no-untyped-def]
     """The Enqueue action: why the caller left the queue, and what they hear next."""
     call_sid = require_call_sid()
@@ -202,7 +197,6 @@ def left():  # type: ignore[no-untyped-def]
 @bp.post("/rejoin")
 @twilio_signed
 @voice_guard
-@write_lock
 def rejoin():  # type: ignore[no-untyped-def]
     """Put a queued caller (back) in its region's Twilio queue."""
     call_sid = require_call_sid()
@@ -222,7 +216,6 @@ def rejoin():  # type: ignore[no-untyped-def]
 @bp.post("/connect")
 @twilio_signed
 @voice_guard
-@write_lock
 def connect():  # type: ignore[no-untyped-def]
     """The router redirected a matched caller here: ring the agent of the offer."""
     call_sid = require_call_sid()
@@ -261,7 +254,6 @@ def whisper_text(call: Call | None) -> str:
 @bp.post("/whisper")
 @twilio_signed
 @voice_guard
-@write_lock
 def whisper():  # type: ignore[no-untyped-def]
     """The agent's leg: hear what the call is about and press 1 to take it."""
     require_call_sid()
@@ -283,7 +275,6 @@ def whisper():  # type: ignore[no-untyped-def]
 @bp.post("/dial-result")
 @twilio_signed
 @voice_guard
-@write_lock
 def dial_result():  # type: ignore[no-untyped-def]
     """The Dial ended: after a talk the survey (or goodbye); after a miss back at the head."""
     call_sid = require_call_sid()
@@ -317,7 +308,6 @@ def dial_result():  # type: ignore[no-untyped-def]
 @bp.post("/offer-choice")
 @twilio_signed
 @voice_guard
-@write_lock
 def offer_choice():  # type: ignore[no-untyped-def]
     """Call-back (1) or voicemail (anything else) for a caller who could not wait in line."""
     call_sid = require_call_sid()
@@ -338,7 +328,6 @@ def offer_choice():  # type: ignore[no-untyped-def]
 @bp.post("/voicemail")
 @twilio_signed
 @voice_guard
-@write_lock
 def voicemail():  # type: ignore[no-untyped-def]
     """The Record action: keep the caller's message as a pending voicemail."""
     call_sid = require_call_sid()

@@ -25,7 +25,6 @@ from hotline.models import Call
 from hotline.settings import Settings
 from hotline.web.extensions import db, redis_store
 from hotline.web.twilio_auth import twilio_signed
-from routing.transactions import write_first
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger("hotline.sms")
@@ -64,14 +63,12 @@ def incoming():  # type: ignore[no-untyped-def]
     """Store an inbound SMS (committed first: it is never lost), then act on it once."""
     _require("MessageSid")
     session = db.session
-    write_first(session)
     moment = now()
     message = record_inbound_sms(session, request.form, moment)
     session.commit()
     if message.reply_kind is not None:
         return _empty_twiml()  # Twilio retried a webhook we have answered
     try:
-        write_first(session)
         answer_inbound(session, redis_store.client, message, moment, settings())
         session.commit()
     except Exception:  # noqa: BLE001 - the reply is stored; answer Twilio normally
@@ -89,7 +86,6 @@ def status():  # type: ignore[no-untyped-def]
     """Record an outbound message's delivery status."""
     _require("MessageSid")
     session = db.session
-    write_first(session)
     if apply_message_status(session, request.form) is None:
         remember_early_status(redis_store.client, request.form)
     session.commit()

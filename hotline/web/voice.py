@@ -12,7 +12,6 @@ from hotline.web.extensions import db
 from hotline.web.ivr import start_flow
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
-from routing.transactions import write_first
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -24,7 +23,6 @@ def incoming():  # type: ignore[no-untyped-def]
     """A new call: record it and start the 12348 IVR flow."""
     call_sid = require_call_sid()
     session = db.session
-    write_first(session)  # reads then writes: no half-way "database is locked" on SQLite
     call, created = get_or_create_call(
         session, call_sid, request.form.get("From"), request.form.get("To")
     )
@@ -41,7 +39,6 @@ def status():  # type: ignore[no-untyped-def]
     """The call status callback: record the status and, when final, end the call."""
     require_call_sid()
     session = db.session
-    write_first(session)
     apply_call_status(session, request.form)
     session.commit()
     return twiml_response(str(VoiceResponse()))

@@ -40,7 +40,6 @@ def _my_agent() -> Agent:
 
 
 @bp.put("/agents/me/status")
-@writing(lambda: db.session)
 @token_required(*AGENT_ROLES)
 def put_my_status():  # type: ignore[no-untyped-def]
     """Set my status: available (also ends a pause after a missed call), break or offline."""
@@ -52,7 +51,7 @@ def put_my_status():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/agents/me/current")
-@writing(lambda: db.session)
+@writing(lambda: db.session)  # a GET that writes (token use, reveal audit): lock first
 @token_required(*AGENT_ROLES)
 def get_my_current_call():  # type: ignore[no-untyped-def]
     """The call now offered to, talking with or wrapped up by me, or null."""

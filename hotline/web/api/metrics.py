@@ -26,7 +26,6 @@ from hotline.web.api.schemas import (
 )
 from hotline.web.api.security import current_user, token_required
 from hotline.web.extensions import db, redis_store
-from routing.transactions import writing
 
 CLOCK_CONFIG = "HOTLINE_CLOCK"
 RATE = nullable("number", minimum=0, maximum=1)
@@ -137,7 +136,6 @@ def get_live_metrics():  # type: ignore[no-untyped-def]
     roles=SUPERVISORS,
     errors=(404, 409),
 )
-@writing(lambda: db.session)
 @token_required(*SUPERVISORS)
 def post_pause_agent(agent_id: int):  # type: ignore[no-untyped-def]
     """Pause an agent."""
@@ -151,7 +149,6 @@ def post_pause_agent(agent_id: int):  # type: ignore[no-untyped-def]
     roles=SUPERVISORS,
     errors=(404, 409),
 )
-@writing(lambda: db.session)
 @token_required(*SUPERVISORS)
 def post_release_agent(agent_id: int):  # type: ignore[no-untyped-def]
     """Release an agent."""
@@ -167,7 +164,6 @@ def post_release_agent(agent_id: int):  # type: ignore[no-untyped-def]
     errors=(404, 409),
     description='region: a region code (e.g. "qiqihar"), its area code ("0452") or "province".',
 )
-@writing(lambda: db.session)
 @token_required(*SUPERVISORS)
 def post_move_call(call_sid: str):  # type: ignore[no-untyped-def]
     """Move a waiting call."""

@@ -35,7 +35,6 @@ from hotline.web.extensions import db, redis_store
 from hotline.web.ivr import now
 from hotline.web.presenters import agent_names
 from hotline.web.voice_guard import public_base_url
-from routing.transactions import writing
 
 WORKERS = AGENT_ROLES + SUPERVISORS
 REGION = QueryParam("region", str, "supervisors: only items of this region code")
@@ -139,7 +138,6 @@ def get_item(item_id: int):  # type: ignore[no-untyped-def]
     "the agent's own call-back is under way; the agent is taken out of inbound routing until "
     "the attempt ends. The agent's sight of the full number is audit-logged.",
 )
-@writing(lambda: db.session)
 @token_required(*AGENT_ROLES)
 def start_call(item_id: int):  # type: ignore[no-untyped-def]
     """Claim the item and place the outbound call."""
@@ -177,7 +175,6 @@ def start_call(item_id: int):  # type: ignore[no-untyped-def]
     "cancels an open item, ending a call-back attempt of it that is still open. Every close is "
     "audit-logged.",
 )
-@writing(lambda: db.session)
 @token_required(*WORKERS)
 def close_item(item_id: int):  # type: ignore[no-untyped-def]
     """Close an item as the user may."""
