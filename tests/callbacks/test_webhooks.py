@@ -79,16 +79,21 @@ def test_inbound_sms_is_stored_once_per_message_sid(client, db_session):
     assert db_session.scalars(select(Caller.phone)).all() == ["+8613936000000"]
 
 
-def test_sms_status_moves_forward_and_never_back(client, db_session):
-    message = Message(
+def sent_message(sid: str, status: str, body: str) -> Message:
+    """An outbound follow-up SMS Twilio has accepted (not yet added to a session)."""
+    return Message(
         direction="outbound",
         kind="followup",
         to_number="+8613936000000",
         from_number="+8645112348",
-        body="您的案件编号",
-        status="queued",
-        twilio_sid="SM" + "2" * 32,
+        body=body,
+        status=status,
+        twilio_sid=sid,
     )
+
+
+def test_sms_status_moves_forward_and_never_back(client, db_session):
+    message = sent_message("SM" + "2" * 32, "queued", "您的案件编号")
     db_session.add(message)
     db_session.commit()
     for status in ("delivered", "sent", "queued"):  # out of order, as Twilio may deliver them
@@ -107,15 +112,7 @@ def test_a_status_that_beats_its_sid_waits_for_the_row_then_applies(client, db_s
         params = _sms(sid, MessageStatus=status)
         assert signed_post(client, "/sms/status", params, AUTH_TOKEN).status_code == 200
     assert runtime.redis.ttl(f"hotline:sms:early-status:{sid}") > 0
-    message = Message(
-        direction="outbound",
-        kind="followup",
-        to_number="+8613936000000",
-        from_number="+8645112348",
-        body="您的案件编号",
-        status="queued",
-        twilio_sid=sid,  # the sender commits the SID only now
-    )
+    message = sent_message(sid, "queued", "您的案件编号")  # the sender commits the SID only now
     db_session.add(message)
     db_session.commit()
     assert apply_early_statuses(db_session, runtime.redis, sid) is message
@@ -126,15 +123,7 @@ def test_a_status_that_beats_its_sid_waits_for_the_row_then_applies(client, db_s
 
 
 def test_sms_status_records_the_error_code(client, db_session):
-    message = Message(
-        direction="outbound",
-        kind="followup",
-        to_number="+8613936000000",
-        from_number="+8645112348",
-        body="x",
-        status="sent",
-        twilio_sid="SM" + "3" * 32,
-    )
+    message = sent_message("SM" + "3" * 32, "sent", "x")
     db_session.add(message)
     db_session.commit()
     params = _sms(message.twilio_sid, MessageStatus="undelivered", ErrorCode="30003")
