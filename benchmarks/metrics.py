@@ -38,12 +38,12 @@ from metrics_data import Generated, generate, percentile  # noqa: E402
 from sqlalchemy import event, select, text  # noqa: E402
 
 from hotline import migrate  # noqa: E402
-from hotline.demo_data import DEMO_PASSWORD, seed_demo  # noqa: E402
+from hotline.devtools.demo_data import DEMO_PASSWORD, seed_demo  # noqa: E402
 from hotline.models import Agent  # noqa: E402
 from hotline.runtime import Runtime  # noqa: E402
 from hotline.settings import load_settings  # noqa: E402
 from hotline.taxonomy import load_taxonomy  # noqa: E402
-from hotline.timefmt import SHANGHAI  # noqa: E402
+from hotline.times import SHANGHAI  # noqa: E402
 from routing.regions import load_regions  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"

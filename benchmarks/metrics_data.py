@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psycopg
 
-from hotline.timefmt import SHANGHAI
+from hotline.times import SHANGHAI
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("bench_routing", HERE / "routing.py")

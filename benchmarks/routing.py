@@ -7,7 +7,7 @@
     regions of config/regions.yaml, an hourly arrival profile, exponential talk and patience,
     missed offers, a day/night rota and the wrap-up of config/routing.yaml; compared with the
     same day under strict per-region FIFO and one fully pooled FIFO queue, and with the Erlang C
-    figures of the pooled busiest hour (hotline/erlang.py).
+    figures of the pooled busiest hour (hotline/supervision/erlang.py).
 
 The Redis database given by --redis is FLUSHED before and after part (a): use a spare one.
 
@@ -60,7 +60,7 @@ REGION_WEIGHTS = {
     "qitaihe": 2.5,
     "daxinganling": 1.5,
 }
-DAY_START_H, NIGHT_START_H = 8, 20  # the demo rota's shifts (hotline/demo_data.py)
+DAY_START_H, NIGHT_START_H = 8, 20  # the demo rota's shifts (hotline/devtools/demo_data.py)
 DAY = 86_400
 
 

@@ -16,7 +16,7 @@ from hotline.errors import BadRequest, Conflict, Forbidden
 from hotline.models import Agent, Call, Caller, CaseNumberCounter, Consultation, User
 from hotline.phones import ANONYMOUS
 from hotline.taxonomy import Taxonomy
-from hotline.timefmt import to_local
+from hotline.times import to_local
 
 CASE_PREFIX = "HL12348"
 SUMMARY_MAX = 2000

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import chinese_calendar
 
-from hotline.timefmt import SHANGHAI, to_local
+from hotline.times import SHANGHAI, to_local
 
 # A long holiday plus weekends never spans more than this many days.
 _MAX_REST_RUN = 14

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
-from callbacks.work_items import VOICEMAIL_SOURCE, Need, open_work_item
+from callbacks.work_items.items import VOICEMAIL_SOURCE, Need, open_work_item
 from hotline.models import Voicemail
 from hotline.phones import ANONYMOUS
 from ivr_flows.inputs import clean_token, clean_url

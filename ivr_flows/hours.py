@@ -13,7 +13,7 @@ from typing import Any
 import chinese_calendar
 
 from hotline.config_files import ConfigFileError, load_yaml
-from hotline.timefmt import to_local
+from hotline.times import to_local
 
 log = logging.getLogger("hotline.ivr.hours")
 

@@ -2,7 +2,7 @@
 
 Both store on the call's one IVR survey (Survey, channel "ivr"). A retried webhook (Twilio
 repeats a request whose answer it did not get) changes nothing already stored: the first rating
-stands, and a 1-2 rating opens its 回访 task once (hotline.ratings).
+stands, and a 1-2 rating opens its 回访 task once (callbacks.surveys.ratings).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from callbacks.surveys.ratings import RATING_SCALE, record_rating
 from hotline.models import Survey
-from hotline.ratings import RATING_SCALE, record_rating
 from ivr_flows.inputs import Given, spoken_digits
 from ivr_flows.nodes import Kind, repeat
 from ivr_flows.schema import REPEAT_KEY, Node

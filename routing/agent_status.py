@@ -88,7 +88,7 @@ def current_call(
         call = find_call(session, live.call_sid)
         return (live.live, call) if call is not None else None
     # No live state (Redis lost and not rebuilt yet): the database's view of routed calls
-    # (an outbound call-back's stages are the call-back's own, see callbacks.callback_talk).
+    # (an outbound call-back's stages are its own, see callbacks.work_items.return_call_talk).
     call = session.scalars(
         select(Call)
         .where(

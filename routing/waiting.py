@@ -11,7 +11,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callbacks.work_items import VOICEMAIL_SOURCE, need_of, open_work_item
+from callbacks.work_items.items import VOICEMAIL_SOURCE, need_of, open_work_item
 from hotline.calls import find_call
 from hotline.models import Call, Voicemail
 from hotline.phones import ANONYMOUS

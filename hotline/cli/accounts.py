@@ -12,7 +12,7 @@ from hotline.errors import HotlineError
 from hotline.models.vocabulary import ROLES
 from hotline.staff import add_shift, create_user
 from hotline.taxonomy import load_taxonomy
-from hotline.timefmt import format_local
+from hotline.times import format_local
 from routing.regions import PROVINCE, load_regions
 
 

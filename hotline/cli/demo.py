@@ -22,9 +22,9 @@ from werkzeug.serving import make_server
 
 from hotline.cli.processes import prepare_embedded, stop_children
 from hotline.db import utcnow
-from hotline.demo_data import DEMO_PASSWORD
 from hotline.devtools import local_only
 from hotline.devtools.demo_centre import DemoAgents, DemoCentre, agents_on_duty
+from hotline.devtools.demo_data import DEMO_PASSWORD
 from hotline.devtools.fake_twilio import FakeTwilio, QuietRequestHandler
 from hotline.models import Call, Consultation
 from hotline.runtime import Runtime, redis_url

@@ -44,9 +44,9 @@ def worker() -> None:
 
 def resume_outbox(rt: Runtime) -> int:
     """Queue the jobs Redis lost: pending SMS, missing follow-ups and SMS surveys (no doubles)."""
-    from callbacks.outbox import requeue_pending
     from callbacks.resume import resume_followups, resume_sms_surveys
-    from callbacks.sms_config import load_sms_config
+    from callbacks.sms.config import load_sms_config
+    from callbacks.sms.outbox import requeue_pending
 
     now = utcnow()
     delay = load_sms_config(rt.settings.config_dir).survey_delay
@@ -89,7 +89,7 @@ def prepare_embedded(rt: Runtime) -> None:
     """On the embedded defaults: migrate, and seed the demo staff and rota on first start."""
     from sqlalchemy import func, select
 
-    from hotline.demo_data import seed_demo
+    from hotline.devtools.demo_data import seed_demo
     from hotline.models import User
     from hotline.taxonomy import load_taxonomy
     from routing.regions import load_regions

@@ -8,7 +8,7 @@ import click
 
 from hotline.cli.context import cli_runtime
 from hotline.db import utcnow
-from hotline.demo_data import DEMO_PASSWORD, seed_demo
+from hotline.devtools.demo_data import DEMO_PASSWORD, seed_demo
 from hotline.taxonomy import load_taxonomy
 from routing.regions import load_regions
 

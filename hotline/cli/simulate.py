@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 import click
 from twilio.request_validator import RequestValidator
 
-from hotline.timefmt import SHANGHAI
+from hotline.times import SHANGHAI
 
 SIM_URL = "http://simulate.local"
 MAX_REQUESTS = 200

@@ -75,17 +75,8 @@ def create_app(
     db.init_app(app)
     redis_store.init_app(app)
 
-    from hotline.web import (
-        api,
-        callback_calls,
-        errors,
-        health,
-        ivr,
-        prometheus,
-        queue,
-        sms,
-        voice,
-    )
+    from hotline.web import api, errors, health, ivr, prometheus, queue, sms, voice
+    from hotline.web import return_calls as callback_calls
 
     app.register_blueprint(health.bp)
     app.register_blueprint(voice.bp)

@@ -13,12 +13,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.call_log import TimelineEntry
 from hotline.consultations import DISPOSITIONS
 from hotline.models import Agent, Call, Caller, Consultation, User
 from hotline.phones import mask
+from hotline.supervision.call_log import TimelineEntry
 from hotline.taxonomy import Taxonomy, load_taxonomy
-from hotline.timefmt import format_local
+from hotline.times import format_local
 from routing.regions import PROVINCE, RegionDirectory, load_regions
 
 ROLE_LABELS = {

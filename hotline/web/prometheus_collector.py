@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 from rq import Queue
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from hotline import live_metrics
+from hotline.supervision import live_view as live_metrics
 from routing.clock import to_ms
 from routing.state import AgentState, RoutingState
 

@@ -19,8 +19,8 @@ from flask import Blueprint, current_app, has_app_context, request
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from callbacks.call_status import add_final_status_hook
-from callbacks.queue_events import record_queue_exit
+from callbacks.status.calls import add_final_status_hook
+from callbacks.status.queue_exit import record_queue_exit
 from hotline.calls import find_call
 from hotline.db import utcnow
 from hotline.models import Call

@@ -10,15 +10,15 @@ from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callbacks import clock
-from callbacks.call_status import add_final_status_hook
-from callbacks.jobs import enqueue_sms_survey
-from callbacks.sms_config import load_sms_config
-from callbacks.sms_inbound import answer_inbound
-from callbacks.sms_webhooks import (
+from callbacks.sms.config import load_sms_config
+from callbacks.sms.inbound import answer_inbound
+from callbacks.sms.jobs import enqueue_sms_survey
+from callbacks.sms.webhooks import (
     apply_message_status,
     record_inbound_sms,
     remember_early_status,
 )
+from callbacks.status.calls import add_final_status_hook
 from hotline.after_commit import after_commit
 from hotline.errors import BadRequest
 from hotline.models import Call

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from callbacks.call_status import apply_call_status
+from callbacks.status.calls import apply_call_status
 from hotline.calls import add_event, get_or_create_call
 from hotline.twiml import fallback_answer
 from hotline.web.extensions import db

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from rq import Queue
 from sqlalchemy import select
 
-from callbacks.work_items import open_work_item
+from callbacks.work_items.items import open_work_item
 from hotline.calls import get_or_create_call
 from hotline.consultations import ConsultationInput, save_consultation
 from hotline.db import utcnow

@@ -8,9 +8,9 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from callbacks.surveys.ratings import record_rating
 from hotline.db import utcnow
 from hotline.models import AuditEntry, ReturnVisit, Survey, Voicemail
-from hotline.ratings import record_rating
 from tests.browser.conftest import OutsideTraffic
 from tests.browser.test_console import log_in
 from tests.console_support import CALLER, CALLER_MASKED, make_call, make_staff

@@ -9,7 +9,7 @@ import pytest
 
 from tests.browser.conftest import OutsideTraffic
 from tests.console_support import PASSWORD
-from tests.hotline.reports_support import (
+from tests.hotline.supervision.reports_support import (
     DAY,
     EXPECTED_OFFERED_BY_HOUR,
     EXPECTED_OFFERED_BY_REGION,

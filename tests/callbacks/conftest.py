@@ -7,7 +7,7 @@ import pytest
 from callbacks.clock import using_clock
 from callbacks.job_runtime import using_runtime
 from routing.clock import ManualClock
-from tests.callbacks.sms_support import MORNING
+from tests.callbacks.sms.sms_support import MORNING
 
 
 @pytest.fixture

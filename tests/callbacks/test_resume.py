@@ -7,10 +7,10 @@ from datetime import timedelta
 from rq import Queue
 from sqlalchemy import select
 
-from callbacks.jobs import followup_job_id, sms_survey_job_id
 from callbacks.resume import resume_followups, resume_sms_surveys
+from callbacks.sms.jobs import followup_job_id, sms_survey_job_id
 from hotline.models import Survey
-from tests.callbacks.sms_support import (
+from tests.callbacks.sms.sms_support import (
     CITIZEN,
     MORNING,
     make_answered_call,

@@ -105,7 +105,7 @@ def test_sms_status_moves_forward_and_never_back(client, db_session):
 
 
 def test_a_status_that_beats_its_sid_waits_for_the_row_then_applies(client, db_session, runtime):
-    from callbacks.sms_webhooks import apply_early_statuses
+    from callbacks.sms.webhooks import apply_early_statuses
 
     sid = "SM" + "4" * 32
     for status in ("sent", "delivered"):

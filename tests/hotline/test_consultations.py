@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from hotline.call_log import mask_text, scrub
 from hotline.consultations import format_case_number, next_case_number
 from hotline.models import CaseNumberCounter
+from hotline.supervision.call_log import mask_text, scrub
 
 
 def test_the_day_is_the_shanghai_day(db_session):

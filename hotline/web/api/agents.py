@@ -1,7 +1,7 @@
 """PUT /api/agents/me/status and GET /api/agents/me/current: an agent's own routing state.
 
 The current call is routing's (an inbound call offered, talked or wrapped up), else the
-agent's call-back call (callbacks.callback_talk), so its consultation is recorded alike.
+agent's call-back call (work_items.return_call_talk), so its consultation is recorded alike.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from sqlalchemy import select
 
-from callbacks.callback_talk import agent_callback
+from callbacks.work_items.return_call_talk import agent_callback
 from hotline.auth import audit
 from hotline.db import utcnow
 from hotline.errors import Forbidden

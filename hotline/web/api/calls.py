@@ -9,7 +9,6 @@ from flask import jsonify, request
 from sqlalchemy import func, select
 
 from hotline.auth import audit
-from hotline.call_log import call_timeline
 from hotline.calls import find_call
 from hotline.consultations import (
     caller_history,
@@ -21,7 +20,8 @@ from hotline.db import utcnow
 from hotline.errors import BadRequest, Forbidden, NotFound
 from hotline.models import Call, Caller
 from hotline.models.vocabulary import CALL_STAGES
-from hotline.timefmt import SHANGHAI, to_local
+from hotline.supervision.call_log import call_timeline
+from hotline.times import SHANGHAI, to_local
 from hotline.web.api import bp
 from hotline.web.api.docs import QueryParam, api_doc, documented_body, query_int, query_text
 from hotline.web.api.json_input import Field

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 from sqlalchemy import func, select
 
-from callbacks.jobs import enqueue_followup
+from callbacks.sms.jobs import enqueue_followup
 from hotline.after_commit import after_commit
 from hotline.calls import find_call
 from hotline.consultations import (

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import followup_desk as desk
-from hotline.call_log import mask_text
 from hotline.consultations import case_numbers_by_call
 from hotline.models import Call, Message, ReturnVisit, Survey, User, Voicemail
 from hotline.phones import mask
-from hotline.timefmt import format_local
+from hotline.supervision import followup_desk as desk
+from hotline.supervision.call_log import mask_text
+from hotline.times import format_local
 from hotline.web.api.schemas import BOOLEAN, INTEGER, MASKED, STRING, TIME, nullable, obj
 from hotline.web.api.work_item_json import ANONYMOUS_VOICEMAIL, voicemails_json
 from hotline.web.presenters import (

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from callbacks.message_review import failed_messages, unmatched_replies
-from callbacks.work_items import voicemails_without_number
-from hotline import followup_desk as desk
+from callbacks.sms.review import failed_messages, unmatched_replies
+from callbacks.work_items.items import voicemails_without_number
 from hotline.db import utcnow
 from hotline.errors import BadRequest
 from hotline.models.vocabulary import RETURN_VISIT_STATUSES
+from hotline.supervision import followup_desk as desk
 from hotline.web.api import bp
 from hotline.web.api.docs import QueryParam, api_doc, documented_body, query_int, query_text
 from hotline.web.api.followup_shapes import (

@@ -8,9 +8,9 @@ from typing import Any
 from flask import current_app, jsonify, request
 
 from hotline.db import utcnow
-from hotline.live_actions import Actor, move_call, pause_agent, release_agent
-from hotline.live_metrics import AGENT_STATES, live_snapshot
-from hotline.live_setup import LiveSetup, load_live_setup
+from hotline.supervision.actions import Actor, move_call, pause_agent, release_agent
+from hotline.supervision.live_setup import LiveSetup, load_live_setup
+from hotline.supervision.live_view import AGENT_STATES, live_snapshot
 from hotline.web.api import bp
 from hotline.web.api.docs import api_doc, documented_body
 from hotline.web.api.json_input import Field

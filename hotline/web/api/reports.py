@@ -9,8 +9,8 @@ from flask import current_app, jsonify, request
 
 from hotline.db import utcnow
 from hotline.errors import BadRequest
-from hotline.reports.build import KpiReport, kpi_report
-from hotline.reports.periods import (
+from hotline.supervision.reports.build import KpiReport, kpi_report
+from hotline.supervision.reports.periods import (
     DIMENSIONS,
     PERIODS,
     WEEKDAYS,
@@ -18,10 +18,10 @@ from hotline.reports.periods import (
     parse_dimension,
     parse_period,
 )
-from hotline.reports.staffing_data import MAX_WEEKS, StaffingPlan, staffing_plan
-from hotline.reports.tally import KPI_FIELDS, Tally
-from hotline.staffing import Target
-from hotline.timefmt import to_local
+from hotline.supervision.reports.staffing_data import MAX_WEEKS, StaffingPlan, staffing_plan
+from hotline.supervision.reports.tally import KPI_FIELDS, Tally
+from hotline.supervision.staffing import Target
+from hotline.times import to_local
 from hotline.web.api import bp
 from hotline.web.api.docs import QueryParam, api_doc, query_int, query_text
 from hotline.web.api.schemas import INTEGER, STRING, SUPERVISORS, nullable, obj

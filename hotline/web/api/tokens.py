@@ -7,13 +7,13 @@ from flask import current_app, g, jsonify, request
 from hotline.auth import issue_token, revoke_token
 from hotline.db import utcnow
 from hotline.errors import BadRequest
-from hotline.login_throttle import throttled_authenticate
 from hotline.web.api import bp
 from hotline.web.api.docs import api_doc
 from hotline.web.api.json_input import Field, json_object
 from hotline.web.api.schemas import ANY_USER, TOKEN
 from hotline.web.api.security import token_required
 from hotline.web.extensions import db, redis_store
+from hotline.web.login_throttle import throttled_authenticate
 
 TOKEN_FIELDS = [Field("username", str, max_length=64), Field("password", str, max_length=256)]
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from callbacks import callback_calls as attempts
+from callbacks.work_items import return_calls as attempts
 from hotline.models import Agent, CallbackAttempt, CallbackRequest, User, Voicemail
 from hotline.phones import mask
-from hotline.timefmt import format_local
+from hotline.times import format_local
 from hotline.web.api.schemas import BOOLEAN, INTEGER, MASKED, STRING, TIME, nullable, obj
-from hotline.web.callback_calls import config as callback_config
 from hotline.web.extensions import db
 from hotline.web.ivr import now
 from hotline.web.presenters import (
@@ -21,6 +20,7 @@ from hotline.web.presenters import (
     service_label,
     work_item_source_label,
 )
+from hotline.web.return_calls import config as callback_config
 
 # An attempt's outcomes while its call goes on (until the final status ends it).
 LIVE_OUTCOMES = ("dialing", "connected")

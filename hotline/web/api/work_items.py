@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from callbacks import callback_calls as attempts
-from callbacks import work_items
-from callbacks.stale_attempts import end_stale_attempts
-from callbacks.work_item_close import close_work_item
+from callbacks.work_items import items as work_items
+from callbacks.work_items import return_calls as attempts
+from callbacks.work_items.closing import close_work_item
+from callbacks.work_items.stale_attempts import end_stale_attempts
 from hotline.auth import audit
 from hotline.consultations import agent_of
 from hotline.errors import BadRequest, Forbidden, NotFound
@@ -30,10 +30,10 @@ from hotline.web.api.work_item_json import (
     items_json,
     voicemails_json,
 )
-from hotline.web.callback_calls import config as callback_config
 from hotline.web.extensions import db, redis_store
 from hotline.web.ivr import now
 from hotline.web.presenters import agent_names
+from hotline.web.return_calls import config as callback_config
 from hotline.web.voice_guard import public_base_url
 
 WORKERS = AGENT_ROLES + SUPERVISORS

@@ -7,7 +7,7 @@ from flask_wtf.csrf import generate_csrf
 
 from hotline.consultations import is_supervisor
 from hotline.models.vocabulary import AGENT_ROLES
-from hotline.timefmt import format_local
+from hotline.times import format_local
 from hotline.web import csrf
 from hotline.web.pages import (
     access,

@@ -7,9 +7,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from hotline.auth import AccountLocked, audit
 from hotline.db import utcnow
 from hotline.errors import Unauthorized
-from hotline.login_throttle import TooManyAttempts, throttled_authenticate
 from hotline.web import login_session
 from hotline.web.extensions import db, redis_store
+from hotline.web.login_throttle import TooManyAttempts, throttled_authenticate
 from hotline.web.pages.access import home_for, page_user, safe_next
 
 bp = Blueprint("auth", __name__)

@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from callbacks.message_review import failed_messages, unmatched_replies
-from callbacks.work_items import voicemails_without_number
-from hotline import followup_desk as desk
+from callbacks.sms.review import failed_messages, unmatched_replies
+from callbacks.work_items.items import voicemails_without_number
 from hotline.db import utcnow
 from hotline.errors import HotlineError
+from hotline.supervision import followup_desk as desk
 from hotline.web.api.followup_shapes import (
     desk_voicemails_json,
     failed_json,

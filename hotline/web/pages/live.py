@@ -20,9 +20,9 @@ from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.db import utcnow
-from hotline.live_metrics import live_snapshot
-from hotline.live_setup import LiveSetup
 from hotline.runtime import Runtime
+from hotline.supervision.live_setup import LiveSetup
+from hotline.supervision.live_view import live_snapshot
 from hotline.web.api.metrics import CLOCK_CONFIG, live_setup
 from hotline.web.extensions import runtime
 from hotline.web.pages.access import SUPERVISORS, login_required

@@ -9,13 +9,13 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from hotline.db import utcnow
 from hotline.errors import BadRequest
 from hotline.phones import mask
-from hotline.reports.build import hourly_tallies
-from hotline.reports.chart_data import report_charts
-from hotline.reports.csv_export import report_csv
-from hotline.reports.periods import DIMENSION_LABELS, PERIOD_LABELS, Period
-from hotline.reports.return_visits import return_visit_counts
-from hotline.reports.spotcheck import SAMPLE_SHARE, spot_check
-from hotline.reports.tally import DEFINITIONS, FIELD_LABELS, KPI_FIELDS
+from hotline.supervision.reports.build import hourly_tallies
+from hotline.supervision.reports.chart_data import report_charts
+from hotline.supervision.reports.csv_export import report_csv
+from hotline.supervision.reports.periods import DIMENSION_LABELS, PERIOD_LABELS, Period
+from hotline.supervision.reports.return_visits import return_visit_counts
+from hotline.supervision.reports.spotcheck import SAMPLE_SHARE, spot_check
+from hotline.supervision.reports.tally import DEFINITIONS, FIELD_LABELS, KPI_FIELDS
 from hotline.web.api.reports import build_report, requested_dimension, requested_period
 from hotline.web.extensions import db
 from hotline.web.pages.access import SUPERVISORS, login_required

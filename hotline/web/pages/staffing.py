@@ -7,8 +7,8 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 
 from hotline.errors import BadRequest
-from hotline.reports.periods import WEEKDAYS
-from hotline.staffing import HOURS_PER_WEEK
+from hotline.supervision.reports.periods import WEEKDAYS
+from hotline.supervision.staffing import HOURS_PER_WEEK
 from hotline.web.api.reports import requested_plan
 from hotline.web.pages.access import SUPERVISORS, login_required
 

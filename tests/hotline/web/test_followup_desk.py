@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from callbacks.surveys.ratings import record_rating
 from hotline.db import utcnow
 from hotline.models import AuditEntry, Call, Message, ReturnVisit, Survey
-from hotline.ratings import record_rating
 from tests.console_support import (
     CALLER,
     CALLER_DIGITS,

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from callbacks.work_items import open_work_item
+from callbacks.work_items.items import open_work_item
 from hotline.calls import get_or_create_call
 from hotline.models import AuditEntry, Voicemail
 from hotline.phones import ANONYMOUS
-from tests.callbacks.test_work_items import closed_line_app, leave_voicemail
+from tests.callbacks.work_items.test_items import closed_line_app, leave_voicemail
 from tests.console_support import CALLER, bearer, make_staff, page_login
 from tests.routing.helpers import unique_sid
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from hotline.auth import issue_token
 from hotline.db import utcnow
-from hotline.live_setup import load_live_setup
 from hotline.models import AuditEntry, CallEvent
 from hotline.staff import create_user
+from hotline.supervision.live_setup import load_live_setup
 from hotline.web.api.metrics import LIVE_SNAPSHOT
 from hotline.web.pages.live import snapshot_events
 from routing import keys
@@ -20,7 +20,7 @@ from routing.handoff import caller_from_call
 from routing.state import RoutingState
 from tests.console_support import page_login
 from tests.console_support import password_hash as page_password_hash
-from tests.hotline.live_support import NOW, at, build_day, make_call
+from tests.hotline.supervision.live_support import NOW, at, build_day, make_call
 from tests.routing.helpers import (
     add_agent,
     agent_row,

@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 
 from hotline.models import Consultation, ReturnVisit, Survey
-from hotline.reports.periods import period_of
-from hotline.reports.spotcheck import sample_code
-from hotline.reports.tally import DEFINITIONS, KPI_FIELDS
+from hotline.supervision.reports.periods import period_of
+from hotline.supervision.reports.spotcheck import sample_code
+from hotline.supervision.reports.tally import DEFINITIONS, KPI_FIELDS
 from tests.console_support import bearer, page_login
-from tests.hotline.reports_support import (
+from tests.hotline.supervision.reports_support import (
     DAY,
     EXPECTED_OFFERED_BY_HOUR,
     EXPECTED_OFFERED_BY_REGION,

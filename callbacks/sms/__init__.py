@@ -1,0 +1,1 @@
+"""SMS: the outbox and its rules, sending, delivery status, inbound replies, follow-up texts."""

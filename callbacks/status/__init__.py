@@ -1,0 +1,1 @@
+"""Twilio status callbacks of calls, and callers leaving a Twilio queue."""

@@ -1,0 +1,1 @@
+"""Work items owed to a citizen after a call: call-back requests, voicemails, return calls."""

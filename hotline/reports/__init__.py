@@ -1,1 +1,0 @@
-"""KPI reports: SQL tallies mirroring hotline/kpi.py, periods, CSV, spot-checks, staffing data."""

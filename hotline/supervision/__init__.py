@@ -1,0 +1,1 @@
+"""The supervisors' features: live view, actions, alerts, KPIs, reports, staffing, follow-ups."""
