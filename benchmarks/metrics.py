@@ -29,6 +29,8 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+from hotline import clock
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
@@ -159,7 +161,7 @@ def run(args: argparse.Namespace, url: str, instance: Path) -> list[str]:
     from hotline.web.app import create_app
 
     app = create_app(runtime=rt)
-    app.config["HOTLINE_CLOCK"] = lambda: now
+    clock.set_clock(lambda: now)
     client = app.test_client()
     answer = client.post("/api/token", json={"username": "supervisor", "password": DEMO_PASSWORD})
     headers = {"Authorization": f"Bearer {answer.get_json()['token']}"}

@@ -16,7 +16,8 @@ from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from callbacks.sms.jobs import enqueue_followup, enqueue_sms_survey
+from callbacks.sms.jobs import enqueue_followup
+from callbacks.surveys.sms_survey import enqueue_sms_survey
 from hotline.models import Call, Consultation, Message
 
 RESUME_WINDOW = timedelta(days=3)

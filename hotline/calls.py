@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.db import utcnow
+from hotline import clock
 from hotline.models import Call, Caller, CallEvent
 from hotline.phones import ANONYMOUS, normalize_or_anonymous
 
@@ -21,7 +21,7 @@ def get_or_create_caller(session: Session, phone: str, now: datetime | None = No
     caller = session.scalars(select(Caller).where(Caller.phone == phone)).one_or_none()
     if caller is not None:
         return caller
-    caller = Caller(phone=phone, first_seen_at=now or utcnow())
+    caller = Caller(phone=phone, first_seen_at=now or clock.now())
     try:
         with session.begin_nested():
             session.add(caller)
@@ -48,7 +48,7 @@ def get_or_create_call(
     call = find_call(session, call_sid)
     if call is not None:
         return call, False
-    now = now or utcnow()
+    now = now or clock.now()
     phone = normalize_or_anonymous(from_number if direction == "inbound" else to_number)
     caller = get_or_create_caller(session, phone, now)
     repeat = (
@@ -77,8 +77,14 @@ def get_or_create_call(
     return call, True
 
 
-def add_event(session: Session, call: Call, kind: str, **data: Any) -> CallEvent:
-    """Append a timed event to a call's timeline."""
-    event = CallEvent(call=call, kind=kind, data=data, at=utcnow())
+def add_event(
+    session: Session, call: Call | int, kind: str, at: datetime | None = None, /, **data: Any
+) -> CallEvent:
+    """Append an event to a call's timeline (the call or its id), timed `at` or now."""
+    moment = at or clock.now()
+    if isinstance(call, int):
+        event = CallEvent(call_id=call, kind=kind, data=data, at=moment)
+    else:
+        event = CallEvent(call=call, kind=kind, data=data, at=moment)
     session.add(event)
     return event

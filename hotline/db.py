@@ -49,11 +49,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
-def utcnow() -> datetime:
-    """The current time, UTC-aware."""
-    return datetime.now(UTC)
-
-
 _WRITES_FIRST = "hotline.writes_first"
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.calls import find_call
+from hotline.clock import to_ms
 from hotline.models import Agent, Call
 from hotline.phones import mask
 from routing import events
-from routing.clock import to_ms
 from routing.records import seconds_between
 from routing.state import RoutingState
 

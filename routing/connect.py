@@ -13,9 +13,9 @@ import redis
 from sqlalchemy.orm import Session
 
 from hotline.calls import find_call
+from hotline.clock import to_ms
 from hotline.models import Call
 from routing import events, records
-from routing.clock import to_ms
 from routing.config import RoutingConfig
 from routing.handoff import caller_from_call
 from routing.state import RoutingState

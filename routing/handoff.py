@@ -9,12 +9,12 @@ from datetime import datetime
 import redis
 from sqlalchemy.orm import Session
 
+from hotline import clock
 from hotline.after_commit import after_commit
 from hotline.calls import add_event
-from hotline.db import utcnow
+from hotline.clock import to_ms
 from hotline.models import Call
 from routing import events
-from routing.clock import to_ms
 from routing.state import CallerState, RoutingState
 
 log = logging.getLogger("hotline.routing")
@@ -69,7 +69,7 @@ def caller_from_call(call: Call, cls: int | None = None) -> CallerState:
         region=call.region or "province",
         priority=priority,
         cls=priority if cls is None else cls,
-        enqueued_ms=to_ms(call.queued_at or utcnow()),
+        enqueued_ms=to_ms(call.queued_at or clock.now()),
         repeat_caller=bool(call.repeat_caller),
         state="waiting",
         agent_id=None,
@@ -101,7 +101,7 @@ def enqueue(
     call whose row it cannot see yet. If that push is lost, the first request of the waitUrl
     (which Twilio sends as soon as the caller is in its queue) puts the caller in line again.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     call.service = request.service
     call.group = request.group
     call.topic = request.topic

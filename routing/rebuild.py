@@ -18,9 +18,9 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.clock import to_ms
 from hotline.models import Agent, Call, CallEvent, User
 from routing import keys
-from routing.clock import to_ms
 from routing.config import RoutingConfig
 from routing.policy import queue_score
 

@@ -12,14 +12,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hotline.calls import find_call
-from hotline.models import Agent, Call, CallEvent
+from hotline.calls import add_event, find_call
+from hotline.models import Agent, Call
 from routing.policy import STAGE_NAMES
-
-
-def add_event(session: Session, call: Call, kind: str, now: datetime, **data: Any) -> None:
-    """Append a routing event to the call's timeline, timed by the routing clock."""
-    session.add(CallEvent(call_id=call.id, kind=kind, data=data, at=now))
 
 
 def _move(session: Session, call: Call, expected: tuple[str, ...], **values: Any) -> bool:
@@ -149,7 +144,7 @@ def mark_overflow(
         "to": STAGE_NAMES[after],
         "stage": after,
     }
-    session.add(CallEvent(call_id=call_id, kind="overflow", data=data, at=now))
+    add_event(session, call_id, "overflow", now, **data)
 
 
 def agent_contact(session: Session, agent_id: int) -> str | None:

@@ -21,19 +21,20 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hotline.calls import find_call
+from hotline import clock
+from hotline.calls import add_event, find_call
+from hotline.clock import to_ms
+from hotline.db import write_first
 from hotline.models import Call
 from hotline.runtime import Runtime
 from hotline.telephony import Telephony, TelephonyError
 from routing import events, keys, policy, records
-from routing.clock import Clock, system_clock, to_ms
 from routing.config import RoutingConfig, load_routing_config
 from routing.eligibility import RosterEntry, on_duty
 from routing.handoff import caller_from_call
 from routing.rebuild import call_history, ensure_built
 from routing.regions import load_regions
 from routing.state import CallerState, RoutingState
-from routing.transactions import write_first
 
 log = logging.getLogger("hotline.router")
 
@@ -77,12 +78,10 @@ class Router:
         self,
         runtime: Runtime,
         telephony: Telephony,
-        clock: Clock = system_clock,
         config: RoutingConfig | None = None,
     ) -> None:
         self.runtime = runtime
         self.telephony = telephony
-        self.clock = clock
         self.config = config or load_routing_config(runtime.settings.config_dir)
         self.redis = runtime.redis
         self.state = RoutingState(self.redis)
@@ -104,7 +103,7 @@ class Router:
         some agent is free.
         """
         report = CycleReport()
-        now = self.clock()
+        now = clock.now()
         report.rebuilt = ensure_built(self.redis, self.runtime.session, self.config, now)
         if report.rebuilt:
             self._roster_at = None
@@ -324,7 +323,7 @@ class Router:
                     )
                     .execution_options(synchronize_session=False)
                 )  # fmt: skip
-                records.add_event(
+                add_event(
                     session, call, "offer_failed", now, agent_id=agent.agent_id,
                     region=call.region, offer=offer_id, reason="call_gone", code=exc.code,
                 )  # fmt: skip

@@ -7,9 +7,9 @@ import os
 import socket
 import threading
 
+from hotline import clock
 from hotline.runtime import Runtime
 from hotline.telephony import Telephony
-from routing.clock import system_clock
 from routing.config import load_routing_config
 from routing.rebuild import RebuildReport, rebuild
 from routing.router import Router
@@ -28,7 +28,7 @@ def rebuild_now(runtime: Runtime) -> RebuildReport:
     """Replace the live routing state with one rebuilt from the database."""
     config = load_routing_config(runtime.settings.config_dir)
     with runtime.session() as session:
-        return rebuild(runtime.redis, session, config, system_clock())
+        return rebuild(runtime.redis, session, config, clock.now())
 
 
 def run_router(runtime: Runtime, stop: threading.Event, beat: float = HEARTBEAT_SECONDS) -> None:

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callbacks.work_items.items import VOICEMAIL_SOURCE, need_of, open_work_item
-from hotline.calls import find_call
+from hotline.calls import add_event, find_call
+from hotline.clock import to_ms
 from hotline.models import Call, Voicemail
 from hotline.phones import ANONYMOUS
 from routing import events, records
-from routing.clock import to_ms
 from routing.config import RoutingConfig
 from routing.handoff import caller_from_call
 from routing.policy import average_handle_seconds, expected_wait_seconds
@@ -125,7 +125,7 @@ def choose_callback(
     call.outcome = "callback"
     call.ended_at = now
     call.wait_seconds = records.seconds_between(call.queued_at, now)
-    records.add_event(
+    add_event(
         session, call, "callback_requested", now, request_id=request.id, region=call.region,
         priority=cls, source="queue",
     )  # fmt: skip
@@ -151,7 +151,7 @@ def choose_voicemail(
         return "busy"
     call.stage = "voicemail"
     call.wait_seconds = records.seconds_between(call.queued_at, now)
-    records.add_event(session, call, "voicemail_offered", now, region=call.region, reason=reason)
+    add_event(session, call, "voicemail_offered", now, region=call.region, reason=reason)
     session.commit()
     return "ok"
 
@@ -164,7 +164,7 @@ def leave_for_alternatives(
     if call.stage == "queued":
         call.stage = "voicemail"
         call.wait_seconds = records.seconds_between(call.queued_at, now)
-    records.add_event(session, call, "voicemail_offered", now, region=call.region, reason=reason)
+    add_event(session, call, "voicemail_offered", now, region=call.region, reason=reason)
 
 
 def callback_from_offer(session: Session, call: Call, now: datetime) -> str:
@@ -177,7 +177,7 @@ def callback_from_offer(session: Session, call: Call, now: datetime) -> str:
     call.stage = "ended"
     call.outcome = "callback"
     call.ended_at = now
-    records.add_event(
+    add_event(
         session, call, "callback_requested", now, request_id=existing.id, region=call.region,
         source="queue",
     )  # fmt: skip
@@ -192,7 +192,7 @@ def record_voicemail(
     sid = (params.get("RecordingSid") or "").strip()[:64] or None
     duration = (params.get("RecordingDuration") or "").strip()
     if not url.startswith("https://"):
-        records.add_event(session, call, "voicemail_empty", now, region=call.region)
+        add_event(session, call, "voicemail_empty", now, region=call.region)
         return None
     voicemail = None
     if sid is not None:
@@ -210,7 +210,7 @@ def record_voicemail(
     open_work_item(session, call, VOICEMAIL_SOURCE, now, voicemail=voicemail)
     call.recording_url = url
     call.outcome = "voicemail"
-    records.add_event(
+    add_event(
         session, call, "voicemail_recorded", now, voicemail_id=voicemail.id, region=call.region,
         duration=duration,
     )  # fmt: skip
@@ -232,13 +232,13 @@ def caller_gone(
         return step.outcome
     agent_id = step.agent_id
     if step.outcome == "offered" and agent_id is not None:
-        records.add_event(
+        add_event(
             session, call, "offer_cancelled", now, agent_id=agent_id, region=call.region,
             reason="caller_hung_up",
         )  # fmt: skip
     elif step.outcome == "talking" and agent_id is not None:
         talk = records.seconds_between(call.answered_at, now) or 0
-        records.add_event(
+        add_event(
             session, call, "talk_ended", now, agent_id=agent_id, region=call.region,
             talk_seconds=talk, by="caller_hangup",
         )  # fmt: skip

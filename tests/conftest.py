@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 import hotline.models  # noqa: F401 - registers every table
 from hotline import migrate
+from hotline.clock import set_clock
 from hotline.db import Base
 from hotline.runtime import Runtime
 from hotline.settings import Settings, load_settings
@@ -36,6 +37,14 @@ def environment_for_tests(instance_dir: Path) -> dict[str, str]:
         if os.environ.get(name):
             env[name] = os.environ[name]
     return env
+
+
+@pytest.fixture(autouse=True)
+def real_clock() -> Iterator[None]:
+    """Every test starts and ends on the real clock: a test's own clock never leaks."""
+    set_clock(None)
+    yield
+    set_clock(None)
 
 
 @pytest.fixture(scope="session")
@@ -106,12 +115,12 @@ def db_session(runtime: Runtime):
 
 @pytest.fixture
 def clock(app):
-    """The IVR's clock on the app under test, set to a weekday morning that is no holiday."""
-    from hotline.web.ivr import CLOCK_CONFIG
+    """The process's clock, set to a weekday morning that is no holiday."""
     from tests.ivr_flows.support import Clock
 
-    app.config[CLOCK_CONFIG] = Clock()
-    return app.config[CLOCK_CONFIG]
+    ivr_clock = Clock()
+    set_clock(ivr_clock)
+    return ivr_clock
 
 
 @pytest.fixture
@@ -124,11 +133,11 @@ def caller(app, clock):
 
 @pytest.fixture
 def routing_clock(app):
-    """A manual clock shared by the queue webhooks (app.config HOTLINE_CLOCK) and the router."""
-    from routing.clock import ManualClock
+    """A manual clock for the whole process: webhooks, the router and jobs read it."""
+    from hotline.clock import ManualClock
 
     clock = ManualClock()
-    app.config["HOTLINE_CLOCK"] = clock
+    set_clock(clock)
     return clock
 
 
@@ -141,7 +150,7 @@ def router(runtime, routing_clock, fake_twilio):  # noqa: F811
     credentials = runtime.settings.with_overrides(
         twilio_account_sid=fake_twilio.account_sid, twilio_auth_token=fake_twilio.auth_token
     )
-    return Router(runtime, Telephony.from_settings(credentials), routing_clock)
+    return Router(runtime, Telephony.from_settings(credentials))
 
 
 @pytest.fixture

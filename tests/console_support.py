@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline import clock
 from hotline.calls import add_event, get_or_create_call
-from hotline.db import utcnow
 from hotline.models import Agent, Call, User
 from hotline.passwords import hash_password
 from hotline.staff import create_user
@@ -115,7 +115,7 @@ def make_call(
     """A call that went through the IVR and the queue to `agent` (committed)."""
     # End any read transaction first: on SQLite a stale snapshot cannot start writing.
     session.commit()
-    now = utcnow()
+    now = clock.now()
     call, _ = get_or_create_call(session, sid or call_sid(), phone, "+8645112348")
     call.started_at = now - timedelta(seconds=90)
     add_event(session, call, "incoming", From=phone)

@@ -19,10 +19,10 @@ from callbacks.sms.config import load_sms_config
 from callbacks.sms.outbox import OPTOUT_CONFIRM, enqueue_send, send_job_id
 from callbacks.sms.rules import quiet_until, take_send_slot
 from callbacks.sms.webhooks import apply_early_statuses
+from hotline.db import write_first
 from hotline.models import Caller, Message
 from hotline.runtime import Runtime
 from hotline.telephony import RetryableTelephonyError, Telephony, TelephonyError
-from routing.transactions import write_first
 
 log = logging.getLogger("hotline.sms")
 

@@ -1,41 +1,26 @@
-"""RQ jobs triggered by webhooks and the console; each takes ids and builds what it needs.
+"""The SMS jobs; each takes ids and builds what it needs.
 
-send_followup and send_sms_survey compose a message and queue it in the outbox
+send_followup composes a consultation's follow-up and queues it in the outbox
 (callbacks.sms.outbox); send_message sends one queued message. Every job is safe to run twice.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import redis
 from rq import Retry, get_current_job
 from rq.job import Job
 
-from callbacks import clock
-from callbacks.job_runtime import job_runtime, using_runtime
-from callbacks.queues import enqueue_once
+from callbacks.queues import enqueue_once, job_runtime
 from callbacks.sms.delivery import deliver
 from callbacks.sms.followup_text import load_sms_templates, render_followup
 from callbacks.sms.outbox import queue_message
-from callbacks.surveys.sms_survey import open_sms_survey
+from hotline import clock
+from hotline.db import write_first
 from hotline.models import Call, Caller, Consultation
 from hotline.telephony import RetryableTelephonyError
 from routing.regions import load_regions
-from routing.transactions import write_first
-
-__all__ = [
-    "enqueue_followup",
-    "enqueue_sms_survey",
-    "followup_job_id",
-    "job_runtime",
-    "send_followup",
-    "send_message",
-    "send_sms_survey",
-    "sms_survey_job_id",
-    "using_runtime",
-]
 
 log = logging.getLogger("hotline.jobs")
 
@@ -50,12 +35,8 @@ def followup_job_id(consultation_id: int) -> str:
     return f"followup-{consultation_id}"
 
 
-def sms_survey_job_id(call_id: int) -> str:
-    """The deterministic RQ job id of a call's SMS survey."""
-    return f"sms-survey-{call_id}"
-
-
-def _retry() -> Retry:
+def retry_policy() -> Retry:
+    """The retries of a job that composes or sends an SMS: 10 s, 1 min, 5 min."""
     return Retry(max=len(FOLLOWUP_RETRY_INTERVALS), interval=FOLLOWUP_RETRY_INTERVALS)
 
 
@@ -66,21 +47,8 @@ def enqueue_followup(client: redis.Redis, consultation_id: int) -> Job:
         followup_job_id(consultation_id),
         send_followup,
         consultation_id,
-        retry=_retry(),
+        retry=retry_policy(),
         description=f"follow-up SMS of consultation {consultation_id}",
-    )
-
-
-def enqueue_sms_survey(client: redis.Redis, call_id: int, delay: timedelta) -> Job:
-    """Queue the SMS survey of an ended call, to run after `delay`."""
-    return enqueue_once(
-        client,
-        sms_survey_job_id(call_id),
-        send_sms_survey,
-        call_id,
-        delay=delay,
-        retry=_retry(),
-        description=f"SMS survey of call {call_id}",
     )
 
 
@@ -117,16 +85,6 @@ def send_followup(consultation_id: int) -> int | None:
             consultation_id=consultation.id,
             settings=rt.settings,
         )
-        session.commit()
-        return message.id if message is not None else None
-
-
-def send_sms_survey(call_id: int) -> int | None:
-    """Queue the SMS survey of an answered call the caller did not rate; the message id."""
-    rt = job_runtime()
-    with rt.session() as session:
-        write_first(session)
-        message = open_sms_survey(session, rt.redis, call_id, clock.now(), rt.settings)
         session.commit()
         return message.id if message is not None else None
 

@@ -19,8 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callbacks.job_runtime import job_runtime
-from callbacks.queues import enqueue_once
+from callbacks.queues import enqueue_once, job_runtime
 from callbacks.sms.config import load_sms_config
 from callbacks.sms.rules import earliest_send
 from callbacks.sms.segments import segment_count, split_body

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline import clock
 from hotline.calls import get_or_create_caller
-from hotline.db import utcnow
 from hotline.models import Message
 from hotline.phones import normalize_or_anonymous
 
@@ -45,7 +45,7 @@ def record_inbound_sms(
     if existing is not None:
         return existing
     phone = normalize_or_anonymous(params.get("From"))
-    now = now or utcnow()
+    now = now or clock.now()
     caller = get_or_create_caller(session, phone, now)
     message = Message(
         direction="inbound",

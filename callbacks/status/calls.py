@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 
 from sqlalchemy.orm import Session
 
+from hotline import clock
 from hotline.calls import add_event, get_or_create_call
-from hotline.db import utcnow
 from hotline.models import Call
 
 FINAL_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
@@ -38,7 +38,7 @@ def apply_call_status(session: Session, params: Mapping[str, str]) -> Call:
     duration = params.get("CallDuration")
     add_event(session, call, "status", status=status, duration=duration, stage=call.stage)
     if status in FINAL_STATUSES and call.stage != "ended":
-        now = utcnow()
+        now = clock.now()
         call.hangup_stage = call.stage
         call.stage = "ended"
         call.ended_at = now

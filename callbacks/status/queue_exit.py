@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from hotline import clock
 from hotline.calls import add_event, find_call
-from hotline.db import utcnow
 from hotline.models import Call
 
 
@@ -19,7 +19,7 @@ def record_queue_exit(
     call = find_call(session, params["CallSid"])
     if call is None:
         return None
-    now = now or utcnow()
+    now = now or clock.now()
     result = params.get("QueueResult", "")
     queue_time = params.get("QueueTime", "")
     add_event(

@@ -7,15 +7,20 @@ caller's latest unrated SMS survey created within the reply window (config/sms.y
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import redis
+from rq.job import Job
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from callbacks.queues import enqueue_once, job_runtime
 from callbacks.sms.config import load_reply_texts, load_sms_config
+from callbacks.sms.jobs import retry_policy
 from callbacks.sms.outbox import may_message, message_by_key, queue_message
+from hotline import clock
+from hotline.db import write_first
 from hotline.models import Call, CallbackAttempt, Caller, Consultation, Message, Survey
 from hotline.settings import Settings
 
@@ -121,3 +126,31 @@ def open_survey_for(
         .order_by(Survey.created_at.desc(), Survey.id.desc())
         .limit(1)
     ).first()
+
+
+def sms_survey_job_id(call_id: int) -> str:
+    """The deterministic RQ job id of a call's SMS survey."""
+    return f"sms-survey-{call_id}"
+
+
+def enqueue_sms_survey(client: redis.Redis, call_id: int, delay: timedelta) -> Job:
+    """Queue the SMS survey of an ended call, to run after `delay`."""
+    return enqueue_once(
+        client,
+        sms_survey_job_id(call_id),
+        send_sms_survey,
+        call_id,
+        delay=delay,
+        retry=retry_policy(),
+        description=f"SMS survey of call {call_id}",
+    )
+
+
+def send_sms_survey(call_id: int) -> int | None:
+    """Queue the SMS survey of an answered call the caller did not rate; the message id."""
+    rt = job_runtime()
+    with rt.session() as session:
+        write_first(session)
+        message = open_sms_survey(session, rt.redis, call_id, clock.now(), rt.settings)
+        session.commit()
+        return message.id if message is not None else None

@@ -16,9 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.calls import find_call
+from hotline.calls import add_event, find_call
 from hotline.models import Call, CallbackAttempt, CallbackRequest, CallEvent
-from routing.records import add_event
 
 AGENT_PATH = "/voice/callback/agent"
 AGENT_ANSWERED = "callback_agent_answered"

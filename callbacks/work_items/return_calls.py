@@ -20,14 +20,14 @@ from callbacks.status.calls import FINAL_STATUSES
 from callbacks.work_items.items import claim, close, may_work
 from callbacks.work_items.return_call_config import CallbackConfig
 from callbacks.work_items.return_call_talk import agent_answered_at
-from hotline.calls import find_call, get_or_create_call
+from hotline.calls import add_event, find_call, get_or_create_call
+from hotline.db import write_first
 from hotline.errors import Conflict, Forbidden, HotlineError, NotFound
 from hotline.models import Agent, CallbackAttempt, CallbackRequest
 from hotline.settings import Settings
 from hotline.telephony import Telephony, TelephonyError
 from routing.agent_status import current_call, set_status
-from routing.records import add_event, agent_contact, seconds_between
-from routing.transactions import write_first
+from routing.records import agent_contact, seconds_between
 
 ANSWER_PATH = "/voice/callback/answer"
 STATUS_PATH = "/voice/callback/status"

@@ -28,10 +28,9 @@ from sqlalchemy.orm import Session
 from callbacks.work_items.return_call_config import CallbackConfig
 from callbacks.work_items.return_call_talk import AGENT_ANSWERED
 from callbacks.work_items.return_calls import finish
-from hotline.calls import find_call
+from hotline.calls import add_event, find_call
+from hotline.db import write_first
 from hotline.models import CallbackAttempt, CallbackRequest, CallEvent
-from routing.records import add_event
-from routing.transactions import write_first
 
 DIAL_ENDED = "callback_agent_dialed"
 ATTEMPT_ENDED = "callback_attempt_ended"

@@ -20,8 +20,8 @@ import click
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from hotline import clock
 from hotline.cli.processes import prepare_embedded, stop_children
-from hotline.db import utcnow
 from hotline.devtools import local_only
 from hotline.devtools.demo_centre import DemoAgents, DemoCentre, agents_on_duty
 from hotline.devtools.demo_data import DEMO_PASSWORD
@@ -46,7 +46,7 @@ def _children(settings: Settings) -> Iterator[list[subprocess.Popen]]:
         TWILIO_ACCOUNT_SID=settings.twilio_account_sid,
         TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
     )
-    module = "hotline.devtools.local_only"
+    module = "hotline.cli.offline"
     children = [
         subprocess.Popen([sys.executable, "-m", module, name], env=env)
         for name in ("worker", "router")
@@ -134,7 +134,7 @@ def demo(port: int, rate: float, duration: float | None, speed: float, seed: int
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     rt = Runtime(settings)
     prepare_embedded(rt)
-    started = utcnow()
+    started = clock.now()
     with rt.session() as session:
         on_duty = agents_on_duty(session, started)
     seed = seed if seed is not None else int(started.timestamp())

@@ -11,13 +11,10 @@ import threading
 
 import click
 
-from hotline import migrate
+from hotline import clock, migrate
 from hotline.cli.context import cli_runtime
-from hotline.db import utcnow
 from hotline.runtime import Runtime, redis_url
 from hotline.settings import load_settings
-
-RQ_QUEUES = ("high", "default", "low")
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -30,15 +27,17 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 @click.command()
 def worker() -> None:
-    """Run an RQ worker (with its scheduler) on the high, default and low queues."""
+    """Run an RQ worker (with its scheduler) on the high and default queues."""
     from rq import Queue, Worker
+
+    from callbacks.queues import QUEUES
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     rt = cli_runtime(needs_schema=False)
     resumed = resume_outbox(rt)
     if resumed:
         click.echo(f"{resumed} SMS jobs lost with Redis are queued again")
-    queues = [Queue(name, connection=rt.redis) for name in RQ_QUEUES]
+    queues = [Queue(name, connection=rt.redis) for name in QUEUES]
     Worker(queues, connection=rt.redis).work(with_scheduler=True)
 
 
@@ -48,7 +47,7 @@ def resume_outbox(rt: Runtime) -> int:
     from callbacks.sms.config import load_sms_config
     from callbacks.sms.outbox import requeue_pending
 
-    now = utcnow()
+    now = clock.now()
     delay = load_sms_config(rt.settings.config_dir).survey_delay
     with rt.session() as session:
         return (
@@ -101,7 +100,7 @@ def prepare_embedded(rt: Runtime) -> None:
                 session,
                 load_regions(rt.settings.config_dir),
                 load_taxonomy(rt.settings.config_dir),
-                utcnow(),
+                clock.now(),
             )
             session.commit()
             click.echo(f"demo data: {report.agents} agents, {report.shifts} shifts")

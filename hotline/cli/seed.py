@@ -6,8 +6,8 @@ import sys
 
 import click
 
+from hotline import clock
 from hotline.cli.context import cli_runtime
-from hotline.db import utcnow
 from hotline.devtools.demo_data import DEMO_PASSWORD, seed_demo
 from hotline.taxonomy import load_taxonomy
 from routing.regions import load_regions
@@ -24,7 +24,7 @@ def seed(demo: bool) -> None:
     regions = load_regions(rt.settings.config_dir)
     taxonomy = load_taxonomy(rt.settings.config_dir)
     with rt.session() as session:
-        report = seed_demo(session, regions, taxonomy, utcnow())
+        report = seed_demo(session, regions, taxonomy, clock.now())
         session.commit()
     click.echo(f"{len(regions.regions)} regions in config: {', '.join(regions.codes())}")
     if report.users:

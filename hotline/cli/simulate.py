@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 import click
 from twilio.request_validator import RequestValidator
 
+from hotline import clock
 from hotline.times import SHANGHAI
 
 SIM_URL = "http://simulate.local"
@@ -235,11 +236,9 @@ def run_simulation(
     at: datetime | None = None,
 ) -> TerminalCall:
     """Place one call against the app, in process, and report where it ended."""
-    from hotline.web.ivr import CLOCK_CONFIG
-
     settings = app.config["HOTLINE_SETTINGS"]
     if at is not None:
-        app.config[CLOCK_CONFIG] = lambda: at
+        clock.set_clock(lambda: at)
     call = TerminalCall(
         app.test_client(), Signer(settings.twilio_auth_token), read, write, from_,
         to or settings.hotline_number, settings.twilio_account_sid,

@@ -1,7 +1,7 @@
 """Keep a process off the network: every socket connection to a non-loopback address is refused.
 
 `hotline demo` installs this in itself and runs its worker and router through
-`python -m hotline.devtools.local_only worker|router`, so no process of the demo can reach
+`python -m hotline.cli.offline worker|router`, so no process of the demo can reach
 Twilio or any other outside host, whatever a setting says.
 """
 
@@ -73,15 +73,3 @@ def disable() -> None:
 def refused() -> int:
     """How many outside connections this process refused."""
     return int(_state["refused"])
-
-
-def main() -> None:
-    """Run a `hotline` command (e.g. worker, router) with outside connections refused."""
-    enable()
-    from hotline.cli import main as hotline_main
-
-    hotline_main(args=sys.argv[1:], prog_name="hotline")
-
-
-if __name__ == "__main__":
-    main()

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db import Base, utcnow
+from hotline import clock
+from hotline.db import Base
 
 
 class AuditEntry(Base):
@@ -18,7 +19,7 @@ class AuditEntry(Base):
     __table_args__ = (Index(None, "at"), Index(None, "user_id", "at"), Index(None, "action", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(48))
     target_type: Mapped[str | None] = mapped_column(String(32))

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.db import Base, utcnow
+from hotline import clock
+from hotline.db import Base
 from hotline.models.vocabulary import CALL_DIRECTIONS, CALL_STAGES, check_in
 
 
@@ -24,7 +25,7 @@ class Caller(Base):
     green_channel: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(String(500), default="")
     sms_opted_out_at: Mapped[datetime | None]
-    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_seen_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_call_at: Mapped[datetime | None]
 
     calls: Mapped[list[Call]] = relationship(back_populates="caller")
@@ -62,7 +63,7 @@ class Call(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     hangup_stage: Mapped[str | None] = mapped_column(String(16))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=clock.now)
     queued_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
@@ -84,7 +85,7 @@ class CallEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
     kind: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 

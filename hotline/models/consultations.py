@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db import Base, utcnow
+from hotline import clock
+from hotline.db import Base
 
 
 class Consultation(Base):
@@ -27,8 +28,8 @@ class Consultation(Base):
     disposition: Mapped[str] = mapped_column(String(32))
     referral_office: Mapped[str | None] = mapped_column(String(200))
     follow_up_needed: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
 
 class CaseNumberCounter(Base):

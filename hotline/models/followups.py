@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db import Base, utcnow
+from hotline import clock
+from hotline.db import Base
 from hotline.models.vocabulary import (
     CALLBACK_ATTEMPT_OUTCOMES,
     MESSAGE_DIRECTIONS,
@@ -59,8 +60,8 @@ class Message(Base):
     reviewed_at: Mapped[datetime | None]
     scheduled_for: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
 
 class Survey(Base):
@@ -87,7 +88,7 @@ class Survey(Base):
     rating: Mapped[int | None]
     comment: Mapped[str] = mapped_column(Text, default="")
     raw_reply: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     # When the rating arrived (an SMS survey is created when it is sent, rated later).
     rated_at: Mapped[datetime | None]
 
@@ -111,7 +112,7 @@ class Voicemail(Base):
     recording_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     duration_seconds: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     # A voicemail nobody can call back (withheld number) is closed on the follow-up desk.
     outcome_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     closed_at: Mapped[datetime | None]
@@ -144,7 +145,7 @@ class CallbackRequest(Base):
     next_attempt_at: Mapped[datetime | None]
     topic: Mapped[str | None] = mapped_column(String(32))
     outcome_note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     closed_at: Mapped[datetime | None]
 
 
@@ -167,7 +168,7 @@ class CallbackAttempt(Base):
     twilio_status: Mapped[str | None] = mapped_column(String(20))
     # Whether the agent was available before the attempt (restored when it ends).
     agent_was_available: Mapped[bool] = mapped_column(default=False)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=clock.now)
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     talk_seconds: Mapped[int | None]
@@ -196,5 +197,5 @@ class ReturnVisit(Base):
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome_note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     closed_at: Mapped[datetime | None]

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.db import Base, utcnow
+from hotline import clock
+from hotline.db import Base
 from hotline.models.vocabulary import AGENT_STATUSES, ROLES, check_in
 
 
@@ -25,7 +26,7 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     agent: Mapped[Agent | None] = relationship(back_populates="user", uselist=False)
 
@@ -39,7 +40,7 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
@@ -62,7 +63,7 @@ class Agent(Base):
     # E.164 phone number or "client:NAME" for browser answering.
     contact: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="offline")
-    status_since: Mapped[datetime] = mapped_column(default=utcnow)
+    status_since: Mapped[datetime] = mapped_column(default=clock.now)
     paused_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="agent")
@@ -84,6 +85,6 @@ class Shift(Base):
     region: Mapped[str] = mapped_column(String(32))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     agent: Mapped[Agent] = relationship(back_populates="shifts")

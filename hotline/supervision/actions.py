@@ -16,11 +16,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hotline.auth import audit
-from hotline.calls import find_call
+from hotline.calls import add_event, find_call
 from hotline.errors import BadRequest, Conflict, NotFound
 from hotline.models import Agent, Call
 from hotline.supervision.live_setup import LiveSetup
-from routing import events, records
+from routing import events
 from routing.agent_status import StatusChange, pause, set_status
 from routing.state import RoutingState
 
@@ -117,9 +117,7 @@ def move_call(
     before = step.call_sid
     try:
         session.execute(update(Call).where(Call.id == call.id).values(region=region))
-        records.add_event(
-            session, call, "moved", now, to=region, by_user=actor.user_id, **{"from": before}
-        )
+        add_event(session, call, "moved", now, to=region, by_user=actor.user_id, **{"from": before})
         audit(
             session, "call_moved", actor.user_id, "call", call.call_sid, actor.remote_addr,
             before={"region": before}, after={"region": region},

@@ -21,13 +21,13 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.clock import from_ms, to_ms
 from hotline.models import Agent, Call, User
 from hotline.phones import mask
 from hotline.supervision.alerts import CENTRE, REGION, alerts_for
 from hotline.supervision.live_setup import LiveSetup
 from hotline.supervision.today import TodayFigures, today_figures
 from hotline.times import format_local
-from routing.clock import from_ms, to_ms
 from routing.eligibility import on_duty
 from routing.state import AgentState, CallerState, RoutingState
 

@@ -8,7 +8,6 @@ without a survey flow simply has no survey (the caller hears goodbye).
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, request
@@ -16,8 +15,8 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hotline import clock
 from hotline.calls import find_call, get_or_create_call
-from hotline.db import utcnow
 from hotline.models import Call, Survey
 from hotline.settings import Settings
 from hotline.web.extensions import db, redis_store
@@ -47,8 +46,7 @@ SURVEY_EVENT = "ivr_survey"  # the call-event kind of the survey's steps
 SURVEY_FROM_STAGES = ("talking", "wrap_up", "survey")
 # Call statuses of a caller who is gone: a Dial action Twilio posts after the caller hung up.
 CALLER_GONE_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
-# app.config keys tests and `hotline simulate` may set:
-CLOCK_CONFIG = "HOTLINE_CLOCK"  # a callable returning the aware "now" the IVR uses
+# app.config key tests and `hotline simulate` may set:
 CLASSIFIER_CONFIG = "HOTLINE_CLASSIFIER"  # an object with classify(text), instead of the default
 
 
@@ -100,12 +98,6 @@ def _engine_of_request() -> FlowEngine:
     return engine()
 
 
-def now() -> datetime:
-    """The time the IVR works with (a configured clock in tests and simulations)."""
-    clock = current_app.config.get(CLOCK_CONFIG)
-    return clock() if clock is not None else utcnow()
-
-
 def base_url() -> str:
     """The public base URL TwiML links are built on (keeps a path prefix behind a proxy)."""
     settings: Settings = current_app.config["HOTLINE_SETTINGS"]
@@ -114,7 +106,7 @@ def base_url() -> str:
 
 def start_flow(session: Session, call: Call) -> str:
     """TwiML that begins the IVR flow for a call just recorded by /voice/incoming."""
-    return engine().start(session, redis_store.client, call, now(), base_url())
+    return engine().start(session, redis_store.client, call, clock.now(), base_url())
 
 
 def start_survey(session: Session, call_sid: str, caller_status: str) -> str | None:
@@ -137,7 +129,7 @@ def start_survey(session: Session, call_sid: str, caller_status: str) -> str | N
     )
     if moved.rowcount != 1 or _rated(session, call):
         return None
-    return survey.start_after_talk(session, redis_store.client, call, now(), base_url())
+    return survey.start_after_talk(session, redis_store.client, call, clock.now(), base_url())
 
 
 def _rated(session: Session, call: Call) -> bool:
@@ -166,7 +158,7 @@ def _step(event: str):  # type: ignore[no-untyped-def]
         event,
         request.args.get("node"),
         request.form.to_dict(),
-        now(),
+        clock.now(),
         base_url(),
     )
     session.commit()

@@ -28,13 +28,12 @@ from prometheus_client import (
     multiprocess,
 )
 
-from hotline.cli.processes import RQ_QUEUES
+from callbacks.queues import QUEUES
 from hotline.errors import Forbidden, Unauthorized
 from hotline.settings import Settings
 from hotline.web.api.security import bearer_token
 from hotline.web.extensions import redis_store
 from hotline.web.prometheus_collector import LiveStateCollector
-from routing.clock import system_clock
 from routing.regions import PROVINCE, load_regions
 
 bp = Blueprint("prometheus", __name__)
@@ -100,10 +99,7 @@ def scrape_registry(settings: Settings) -> CollectorRegistry:
     else:
         registry.register(WEBHOOK_SECONDS)
     regions = [region.code for region in load_regions(settings.config_dir).regions]
-    clock = current_app.config.get("HOTLINE_CLOCK") or system_clock
-    registry.register(
-        LiveStateCollector(redis_store.client, [*regions, PROVINCE], RQ_QUEUES, clock)
-    )
+    registry.register(LiveStateCollector(redis_store.client, [*regions, PROVINCE], QUEUES))
     return registry
 
 

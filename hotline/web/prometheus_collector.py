@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator
 
 import redis
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -13,8 +12,9 @@ from prometheus_client.registry import Collector
 from rq import Queue
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
+from hotline import clock
+from hotline.clock import to_ms
 from hotline.supervision import live_view as live_metrics
-from routing.clock import to_ms
 from routing.state import AgentState, RoutingState
 
 log = logging.getLogger("hotline.metrics")
@@ -38,12 +38,10 @@ class LiveStateCollector(Collector):
         client: redis.Redis,
         regions: Iterable[str],
         rq_queues: Iterable[str],
-        clock: Callable[[], datetime],
     ) -> None:
         self.client = client
         self.regions = list(regions)
         self.rq_queues = list(rq_queues)
-        self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
         """Read Redis once per scrape; report hotline_redis_up 0 instead of failing the scrape."""
@@ -61,7 +59,7 @@ class LiveStateCollector(Collector):
 
     def _routing(self) -> list[Metric]:
         state = RoutingState(self.client)
-        now_ms = to_ms(self.clock())
+        now_ms = to_ms(clock.now())
         depth = Counter({region: 0 for region in self.regions})
         oldest_ms: dict[str, int] = {region: now_ms for region in self.regions}
         for caller in state.waiting_callers():

@@ -13,16 +13,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, current_app, has_app_context, request
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks.status.calls import add_final_status_hook
 from callbacks.status.queue_exit import record_queue_exit
+from hotline import clock
 from hotline.calls import find_call
-from hotline.db import utcnow
 from hotline.models import Call
 from hotline.settings import Settings
 from hotline.taxonomy import load_taxonomy
@@ -40,16 +38,6 @@ from routing.regions import PROVINCE, load_regions
 from routing.state import RoutingState
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
-# Every queue webhook writes: take the write lock first (SQLite; see routing.transactions).
-
-# The same clock the IVR uses (app.config["HOTLINE_CLOCK"], a callable returning aware "now").
-CLOCK_CONFIG = "HOTLINE_CLOCK"
-
-
-def now() -> datetime:
-    """The time routing works with (a configured clock in tests and simulations)."""
-    clock = current_app.config.get(CLOCK_CONFIG)
-    return clock() if clock is not None else utcnow()
 
 
 def settings() -> Settings:
@@ -75,7 +63,7 @@ def speaker() -> twiml.Speaker:
 
 def _live_state() -> None:
     """Make sure the live routing state exists (rebuilt from the database after a Redis loss)."""
-    ensure_built(redis_store.client, runtime().session, routing_config(), now())
+    ensure_built(redis_store.client, runtime().session, routing_config(), clock.now())
 
 
 def _answer(session: Session, text: str):  # type: ignore[no-untyped-def]
@@ -100,7 +88,7 @@ def wait():  # type: ignore[no-untyped-def]
     call_sid = require_call_sid()
     _live_state()
     session = db.session
-    view = waiting.wait_view(redis_store.client, session, routing_config(), call_sid, now())
+    view = waiting.wait_view(redis_store.client, session, routing_config(), call_sid, clock.now())
     say = speaker()
     if view.state == "waiting" and view.alternatives:
         key = "nobody" if view.alternatives == "nobody" else "waited_long"
@@ -131,18 +119,20 @@ def wait_choice():  # type: ignore[no-untyped-def]
     digits = request.form.get("Digits", "").strip()
     offer_mode = request.args.get("mode") == "offer"
     if digits == "1":
-        outcome = waiting.choose_callback(client, session, config, call_sid, now())
+        outcome = waiting.choose_callback(client, session, config, call_sid, clock.now())
         if outcome == "ok":
             return _answer(session, twiml.leave_queue(say))
         if outcome == "anonymous":
-            chosen = waiting.choose_voicemail(client, session, config, call_sid, now(), "anonymous")
+            chosen = waiting.choose_voicemail(
+                client, session, config, call_sid, clock.now(), "anonymous"
+            )
             if chosen == "ok":
                 return _answer(session, twiml.leave_queue(say, "callback_anonymous"))
         if outcome == "busy":
             return _answer(session, twiml.say_only(say, "connecting"))
         return _answer(session, twiml.say_only(say, "keep_waiting"))
     if offer_mode:
-        outcome = waiting.choose_voicemail(client, session, config, call_sid, now(), "offer")
+        outcome = waiting.choose_voicemail(client, session, config, call_sid, clock.now(), "offer")
         if outcome == "ok":
             return _answer(session, twiml.leave_queue(say))
         if outcome == "busy":
@@ -159,7 +149,7 @@ def left():  # type: ignore[no-untyped-def]
     _live_state()
     session = db.session
     client = redis_store.client
-    moment = now()
+    moment = clock.now()
     say = speaker()
     result = request.form.get("QueueResult", "")
     call = record_queue_exit(session, request.form, moment)
@@ -204,7 +194,7 @@ def rejoin():  # type: ignore[no-untyped-def]
     session = db.session
     call = find_call(session, call_sid)
     state = RoutingState(redis_store.client)
-    action = connecting.back_in_line(state, session, call, now())
+    action = connecting.back_in_line(state, session, call, clock.now())
     if action == "rejoin" and call is not None:
         return _answer(session, twiml.enqueue_again(speaker(), call.region or PROVINCE))
     return _answer(session, twiml.goodbye(speaker()))
@@ -223,7 +213,7 @@ def connect():  # type: ignore[no-untyped-def]
     session = db.session
     config = routing_config()
     step = connecting.connect(
-        redis_store.client, session, config, request.args.get("offer", ""), call_sid, now()
+        redis_store.client, session, config, request.args.get("offer", ""), call_sid, clock.now()
     )
     say = speaker()
     if step.action == "dial":
@@ -261,7 +251,7 @@ def whisper():  # type: ignore[no-untyped-def]
     session = db.session
     offer = request.args.get("offer", "")
     digits = request.form.get("Digits") if "Digits" in request.form else None
-    step = connecting.whisper(redis_store.client, session, offer, digits, now())
+    step = connecting.whisper(redis_store.client, session, offer, digits, clock.now())
     say = speaker()
     if step.action == "ask":
         return _answer(session, twiml.whisper(say, offer, whisper_text(step.call)))
@@ -287,7 +277,7 @@ def dial_result():  # type: ignore[no-untyped-def]
         request.args.get("offer", ""),
         call_sid,
         request.form.get("DialCallStatus", ""),
-        now(),
+        clock.now(),
     )
     say = speaker()
     if step.action == "requeued":
@@ -317,7 +307,7 @@ def offer_choice():  # type: ignore[no-untyped-def]
     if call is None:
         return _answer(session, twiml.voicemail(say))
     if request.form.get("Digits", "").strip() == "1":
-        if waiting.callback_from_offer(session, call, now()) == "ok":
+        if waiting.callback_from_offer(session, call, clock.now()) == "ok":
             return _answer(session, twiml.goodbye(say, "callback_done"))
         call.stage = "voicemail"
         return _answer(session, twiml.voicemail(say, "callback_anonymous"))
@@ -335,7 +325,7 @@ def voicemail():  # type: ignore[no-untyped-def]
     call = find_call(session, call_sid)
     recorded = None
     if call is not None:
-        recorded = waiting.record_voicemail(session, call, request.form, now())
+        recorded = waiting.record_voicemail(session, call, request.form, clock.now())
     key = "voicemail_done" if recorded is not None else "voicemail_none"
     return _answer(session, twiml.goodbye(speaker(), key))
 
@@ -347,7 +337,7 @@ def _take_out_of_routing(session: Session, call: Call, stage_before: str) -> Non
     """A final call status for a caller in routing: remove them from the live state at once."""
     if stage_before not in ("queued", "ringing", "talking") or not has_app_context():
         return
-    waiting.caller_gone(redis_store.client, session, routing_config(), call, now())
+    waiting.caller_gone(redis_store.client, session, routing_config(), call, clock.now())
 
 
 add_final_status_hook(_take_out_of_routing)

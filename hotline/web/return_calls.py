@@ -16,18 +16,17 @@ from callbacks.status.calls import apply_call_status
 from callbacks.work_items import return_call_talk as callback_talk
 from callbacks.work_items import return_calls as attempts
 from callbacks.work_items.return_call_config import CallbackConfig, load_callback_config
+from hotline import clock
 from hotline.models import CallbackAttempt, CallbackRequest
 from hotline.settings import Settings
 from hotline.twiml import dial_contact, say
 from hotline.web.extensions import db, redis_store
-from hotline.web.ivr import now
 from hotline.web.presenters import region_label, work_item_source_label
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
 from routing.queue_twiml import WHISPER_TIMEOUT
 
 bp = Blueprint("callback_calls", __name__, url_prefix="/voice/callback")
-# Every webhook here writes: take the write lock first (SQLite; see routing.transactions).
 
 
 def settings() -> Settings:
@@ -68,7 +67,7 @@ def answer():  # type: ignore[no-untyped-def]
     attempt = current_attempt()
     if attempt is None:
         return _answer(spoken("gone"))
-    step = attempts.answered(session, attempt, now())
+    step = attempts.answered(session, attempt, clock.now())
     if step is None:
         return _answer(spoken("agent_missed"))
     intro, contact = step
@@ -121,7 +120,7 @@ def agent():  # type: ignore[no-untyped-def]
         return _answer(spoken("agent_no_key", response=response))  # no key: hang up
     if request.form.get("Digits", "").strip() != "1":
         return _answer(spoken("agent_no_key"))
-    callback_talk.agent_answered(db.session, attempt, now())
+    callback_talk.agent_answered(db.session, attempt, clock.now())
     return _answer(VoiceResponse())  # nothing to say: the bridge follows
 
 
@@ -139,7 +138,7 @@ def dialed():  # type: ignore[no-untyped-def]
         attempt,
         request.form.get("DialCallStatus", "").strip()[:20],
         request.form.get("DialCallDuration", "").strip()[:8],
-        now(),
+        clock.now(),
     )
     return _answer(spoken(key))
 
@@ -156,6 +155,6 @@ def status():  # type: ignore[no-untyped-def]
     if attempt is not None:
         status_text = request.form.get("CallStatus", "").strip()
         attempts.call_ended(
-            session, redis_store.client, config(), attempt, status_text, now(), settings()
+            session, redis_store.client, config(), attempt, status_text, clock.now(), settings()
         )
     return _answer(VoiceResponse())

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from flask import Blueprint, Response, current_app, has_app_context, request
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
-from callbacks import clock
 from callbacks.sms.config import load_sms_config
 from callbacks.sms.inbound import answer_inbound
-from callbacks.sms.jobs import enqueue_sms_survey
 from callbacks.sms.webhooks import (
     apply_message_status,
     record_inbound_sms,
     remember_early_status,
 )
 from callbacks.status.calls import add_final_status_hook
+from callbacks.surveys.sms_survey import enqueue_sms_survey
+from hotline import clock
 from hotline.after_commit import after_commit
 from hotline.errors import BadRequest
 from hotline.models import Call
@@ -29,16 +28,8 @@ from hotline.web.twilio_auth import twilio_signed
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger("hotline.sms")
 
-# The clock the voice and queue webhooks use too (a callable returning the aware "now").
-CLOCK_CONFIG = "HOTLINE_CLOCK"
 # A call that ended in one of these stages was answered: survey it unless rated by phone.
 SURVEY_STAGES = frozenset({"talking", "wrap_up", "survey"})
-
-
-def now() -> datetime:
-    """The time the SMS webhooks work with (a configured clock in tests and simulations)."""
-    configured = current_app.config.get(CLOCK_CONFIG)
-    return configured() if configured is not None else clock.now()
 
 
 def settings() -> Settings:
@@ -63,7 +54,7 @@ def incoming():  # type: ignore[no-untyped-def]
     """Store an inbound SMS (committed first: it is never lost), then act on it once."""
     _require("MessageSid")
     session = db.session
-    moment = now()
+    moment = clock.now()
     message = record_inbound_sms(session, request.form, moment)
     session.commit()
     if message.reply_kind is not None:

@@ -18,9 +18,9 @@ from rq import Queue
 from sqlalchemy import select
 
 from callbacks.work_items.items import open_work_item
+from hotline import clock
 from hotline.calls import get_or_create_call
 from hotline.consultations import ConsultationInput, save_consultation
-from hotline.db import utcnow
 from hotline.models import AuditEntry, Consultation
 from hotline.staff import add_shift
 from hotline.taxonomy import load_taxonomy
@@ -54,7 +54,7 @@ def fake_api(fake_twilio, settings):
 @pytest.fixture
 def staff(db_session):
     staff = make_staff(db_session)
-    now = utcnow()
+    now = clock.now()
     for username in ("wang", "li"):
         add_shift(db_session, username, now - timedelta(hours=1), now + timedelta(hours=8))
     db_session.commit()
@@ -75,14 +75,14 @@ def earlier_consultation(db_session, staff, settings) -> None:
     """The caller consulted wang two days ago (so: a repeat caller with a history)."""
     agent = staff.agent(db_session, staff.wang)
     call = make_call(db_session, agent, stage="ended")
-    call.started_at = utcnow() - timedelta(days=2)
+    call.started_at = clock.now() - timedelta(days=2)
     save_consultation(
         db_session,
         call,
         agent,
         ConsultationInput(topic="劳动纠纷", summary=EARLIER_SUMMARY, disposition="answered"),
         load_taxonomy(settings.config_dir),
-        utcnow() - timedelta(days=2),
+        clock.now() - timedelta(days=2),
     )
     db_session.commit()
 
@@ -276,7 +276,7 @@ def test_the_call_back_panel_lists_an_item_and_the_button_starts_the_call(
     app, live_server, new_page, staff, db_session, runtime, settings, fake_api, screenshot
 ):
     call = make_call(db_session, None, stage="ended")
-    item = open_work_item(db_session, call, "queue", utcnow())
+    item = open_work_item(db_session, call, "queue", clock.now())
     db_session.commit()
     outside = OutsideTraffic()
     page = new_page(outside)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from callbacks.surveys.ratings import record_rating
-from hotline.db import utcnow
+from hotline import clock
 from hotline.models import AuditEntry, ReturnVisit, Survey, Voicemail
 from tests.browser.conftest import OutsideTraffic
 from tests.browser.test_console import log_in
@@ -25,7 +25,7 @@ def test_a_supervisor_sees_a_low_rating_task_and_closes_it(
     survey = Survey(call_id=call.id, channel="ivr", comment="律师态度生硬")
     db_session.add(survey)
     db_session.flush()
-    task = record_rating(db_session, survey, 1, utcnow() - timedelta(days=2), raw_reply="1")
+    task = record_rating(db_session, survey, 1, clock.now() - timedelta(days=2), raw_reply="1")
     db_session.commit()
     outside = OutsideTraffic()
     page = new_page(outside)

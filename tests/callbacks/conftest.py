@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from callbacks.clock import using_clock
-from callbacks.job_runtime import using_runtime
-from routing.clock import ManualClock
+from callbacks.queues import using_runtime
+from hotline.clock import ManualClock, using_clock
 from tests.callbacks.sms.sms_support import MORNING
 
 
@@ -26,6 +25,5 @@ def jobs_runtime(runtime, fake_twilio):
 def sms_clock(app):
     """A manual clock (10:00 Shanghai on a working Thursday) read by the jobs and the webhooks."""
     clock = ManualClock(MORNING)
-    app.config["HOTLINE_CLOCK"] = clock
     with using_clock(clock):
         yield clock

@@ -8,7 +8,8 @@ from rq import Queue
 from sqlalchemy import select
 
 from callbacks.resume import resume_followups, resume_sms_surveys
-from callbacks.sms.jobs import followup_job_id, sms_survey_job_id
+from callbacks.sms.jobs import followup_job_id
+from callbacks.surveys.sms_survey import sms_survey_job_id
 from hotline.models import Survey
 from tests.callbacks.sms.sms_support import (
     CITIZEN,

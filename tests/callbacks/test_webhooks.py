@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from hotline import clock
 from hotline.calls import get_or_create_call
-from hotline.db import utcnow
 from hotline.models import Call, Caller, Message
 from tests.conftest import AUTH_TOKEN
 from tests.harness.signing import call_params, signed_post
@@ -22,7 +22,7 @@ def _sms(sid: str, **extra: str) -> dict[str, str]:
 def test_hangup_in_queue_is_recorded_as_abandoned_with_its_stage(client, db_session):
     call, _ = get_or_create_call(db_session, "CA" + "1" * 32, "+8613936000000", "+8645112348")
     call.stage = "queued"
-    call.queued_at = utcnow() - timedelta(seconds=42)
+    call.queued_at = clock.now() - timedelta(seconds=42)
     db_session.commit()
 
     params = call_params(call.call_sid, CallStatus="completed", CallDuration="70")

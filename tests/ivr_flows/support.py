@@ -14,11 +14,12 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.clock import set_clock
 from hotline.models import Call, CallEvent
 from hotline.runtime import Runtime
 from hotline.settings import REPO_ROOT
 from hotline.web.app import create_app
-from hotline.web.ivr import CLASSIFIER_CONFIG, CLOCK_CONFIG
+from hotline.web.ivr import CLASSIFIER_CONFIG
 from ivr_flows.classifier import Classification
 from tests.harness.caller import CallerError, CallResult, TestCaller, _Step, new_call_sid
 
@@ -35,7 +36,7 @@ TWIML_VERBS = {"Say", "Play", "Pause", "Gather", "Redirect", "Enqueue", "Leave",
 
 
 class Clock:
-    """A settable clock for the IVR (app.config[HOTLINE_CLOCK])."""
+    """A settable clock (installed with hotline.clock.set_clock)."""
 
     def __init__(self, iso: str = WEDNESDAY_MORNING) -> None:
         self.set(iso)
@@ -91,7 +92,7 @@ def make_app(
     runtime.settings = runtime.settings.with_overrides(extra=extra, **changes)
     app = create_app(runtime=runtime)
     app.config["TESTING"] = True
-    app.config[CLOCK_CONFIG] = clock or Clock()
+    set_clock(clock or Clock())
     if classifier is not None:
         app.config[CLASSIFIER_CONFIG] = classifier
     return app

@@ -12,14 +12,14 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline import clock
 from hotline.auth import issue_token
 from hotline.calls import get_or_create_call
-from hotline.db import utcnow
+from hotline.db import write_first
 from hotline.models import Agent, Call, CallEvent, User
 from hotline.passwords import hash_password
 from hotline.staff import add_shift, create_user
 from routing.handoff import QueueRequest, enqueue
-from routing.transactions import write_first
 from tests.harness.caller import CallResult, TestCaller, _Step, new_call_sid
 
 AGENT_PASSWORD = "agent-password-12348"
@@ -45,7 +45,7 @@ def add_agent(
     now: datetime | None = None,
 ) -> Agent:
     """An agent with a shift around `now` (unless off duty) and the given chosen status."""
-    now = now or utcnow()
+    now = now or clock.now()
     user = create_user(
         session, username, role, "", region=region, skills=list(skills), contact=contact,
         password_hash=password_hash(),
@@ -66,7 +66,7 @@ def add_agent(
 def token_for(session: Session, agent: Agent) -> str:
     """A bearer token of the agent's user (issued directly: no password check)."""
     user = session.get(User, agent.user_id)
-    issued = issue_token(session, user, utcnow())
+    issued = issue_token(session, user, clock.now())
     session.commit()
     return issued.token
 

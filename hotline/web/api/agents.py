@@ -10,26 +10,18 @@ from flask import current_app, jsonify, request
 from sqlalchemy import select
 
 from callbacks.work_items.return_call_talk import agent_callback
+from hotline import clock
 from hotline.auth import audit
-from hotline.db import utcnow
 from hotline.errors import Forbidden
 from hotline.models import Agent, AuditEntry, Call
 from hotline.models.vocabulary import AGENT_ROLES
 from hotline.web.api import bp
 from hotline.web.api.json_input import Field, json_object
 from hotline.web.api.security import current_user, token_required
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import db, redis_store, writes_first
 from hotline.web.presenters import work_item_source_label
 from routing.agent_status import AGENT_STATUSES, current_call, describe, set_status
 from routing.config import load_routing_config
-from routing.transactions import writing
-
-CLOCK_CONFIG = "HOTLINE_CLOCK"
-
-
-def _now():  # type: ignore[no-untyped-def]
-    clock = current_app.config.get(CLOCK_CONFIG)
-    return clock() if clock is not None else utcnow()
 
 
 def _my_agent() -> Agent:
@@ -44,20 +36,20 @@ def _my_agent() -> Agent:
 def put_my_status():  # type: ignore[no-untyped-def]
     """Set my status: available (also ends a pause after a missed call), break or offline."""
     body = json_object([Field("status", str, choices=AGENT_STATUSES)])
-    change = set_status(redis_store.client, db.session, _my_agent(), body["status"], _now())
+    change = set_status(redis_store.client, db.session, _my_agent(), body["status"], clock.now())
     return jsonify(
         {"status": change.status, "since": change.since.isoformat(), "paused": change.paused}
     )
 
 
 @bp.get("/agents/me/current")
-@writing(lambda: db.session)  # a GET that writes (token use, reveal audit): lock first
+@writes_first  # a GET that writes (token use, reveal audit): lock first
 @token_required(*AGENT_ROLES)
 def get_my_current_call():  # type: ignore[no-untyped-def]
     """The call now offered to, talking with or wrapped up by me, or null."""
     session = db.session
     user = current_user()
-    now = _now()
+    now = clock.now()
     agent = _my_agent()
     found = current_call(redis_store.client, session, agent, now)
     source = None

@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify, request
 from sqlalchemy import func, select
 
+from hotline import clock
 from hotline.auth import audit
 from hotline.calls import find_call
 from hotline.consultations import (
@@ -16,7 +17,6 @@ from hotline.consultations import (
     consultation_for_call,
     may_read_call,
 )
-from hotline.db import utcnow
 from hotline.errors import BadRequest, Forbidden, NotFound
 from hotline.models import Call, Caller
 from hotline.models.vocabulary import CALL_STAGES
@@ -56,7 +56,7 @@ REVEAL_FIELDS = [Field("reason", str, required=False, max_length=200)]
 def local_day(text: str | None) -> date:
     """The Asia/Shanghai day named by YYYY-MM-DD, or today."""
     if not text:
-        return to_local(utcnow()).date()
+        return to_local(clock.now()).date()
     try:
         return date.fromisoformat(text)
     except ValueError:

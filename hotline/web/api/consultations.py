@@ -8,6 +8,7 @@ from flask import jsonify
 from sqlalchemy import func, select
 
 from callbacks.sms.jobs import enqueue_followup
+from hotline import clock
 from hotline.after_commit import after_commit
 from hotline.calls import find_call
 from hotline.consultations import (
@@ -20,7 +21,6 @@ from hotline.consultations import (
     may_read_consultation,
     save_consultation,
 )
-from hotline.db import utcnow
 from hotline.errors import Forbidden, NotFound
 from hotline.models import Call, Consultation
 from hotline.web.api import bp
@@ -86,7 +86,7 @@ def create_consultation():  # type: ignore[no-untyped-def]
             follow_up_needed=body.get("follow_up_needed", False),
         ),
         taxonomy(),
-        utcnow(),
+        clock.now(),
     )
     after_commit(session, enqueue_followup, redis_store.client, consultation.id)
     session.commit()

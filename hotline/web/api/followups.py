@@ -10,7 +10,7 @@ from flask import jsonify, request
 
 from callbacks.sms.review import failed_messages, unmatched_replies
 from callbacks.work_items.items import voicemails_without_number
-from hotline.db import utcnow
+from hotline import clock
 from hotline.errors import BadRequest
 from hotline.models.vocabulary import RETURN_VISIT_STATUSES
 from hotline.supervision import followup_desk as desk
@@ -71,7 +71,9 @@ def list_return_visits():  # type: ignore[no-untyped-def]
     tasks, total = desk.return_visits(
         session, _status_query(), query_int(LIMIT, 100), query_int(OFFSET, 0)
     )
-    return jsonify({"return_visits": return_visits_json(session, tasks, utcnow()), "total": total})
+    return jsonify(
+        {"return_visits": return_visits_json(session, tasks, clock.now()), "total": total}
+    )
 
 
 @bp.post("/return-visits/<int:task_id>/assign")
@@ -87,7 +89,7 @@ def assign_return_visit(task_id: int):  # type: ignore[no-untyped-def]
     session = db.session
     task = desk.assign_to(session, task_id, current_user(), request.remote_addr)
     session.commit()
-    return jsonify(return_visits_json(session, [task], utcnow())[0])
+    return jsonify(return_visits_json(session, [task], clock.now())[0])
 
 
 @bp.post("/return-visits/<int:task_id>/close")
@@ -104,11 +106,11 @@ def close_return_visit(task_id: int):  # type: ignore[no-untyped-def]
     body = documented_body()
     session = db.session
     task = desk.close_task(
-        session, task_id, current_user(), body["status"], body.get("note", ""), utcnow(),
+        session, task_id, current_user(), body["status"], body.get("note", ""), clock.now(),
         request.remote_addr,
     )  # fmt: skip
     session.commit()
-    return jsonify(return_visits_json(session, [task], utcnow())[0])
+    return jsonify(return_visits_json(session, [task], clock.now())[0])
 
 
 @bp.post("/return-visits/<int:task_id>/reveal")
@@ -171,7 +173,9 @@ def list_unmatched_replies():  # type: ignore[no-untyped-def]
 def mark_reply_reviewed(message_id: int):  # type: ignore[no-untyped-def]
     """Mark a reply reviewed."""
     session = db.session
-    message = desk.mark_reviewed(session, message_id, current_user(), utcnow(), request.remote_addr)
+    message = desk.mark_reviewed(
+        session, message_id, current_user(), clock.now(), request.remote_addr
+    )
     session.commit()
     return jsonify(reply_json(message))
 
@@ -213,7 +217,7 @@ def close_voicemail(voicemail_id: int):  # type: ignore[no-untyped-def]
     body = documented_body()
     session = db.session
     voicemail = desk.close_voicemail(
-        session, voicemail_id, current_user(), body.get("note", ""), utcnow(),
+        session, voicemail_id, current_user(), body.get("note", ""), clock.now(),
         request.remote_addr,
     )  # fmt: skip
     session.commit()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import current_app, jsonify, request
 
-from hotline.db import utcnow
+from hotline import clock
 from hotline.supervision.actions import Actor, move_call, pause_agent, release_agent
 from hotline.supervision.live_setup import LiveSetup, load_live_setup
 from hotline.supervision.live_view import AGENT_STATES, live_snapshot
@@ -27,7 +26,6 @@ from hotline.web.api.schemas import (
 from hotline.web.api.security import current_user, token_required
 from hotline.web.extensions import db, redis_store
 
-CLOCK_CONFIG = "HOTLINE_CLOCK"
 RATE = nullable("number", minimum=0, maximum=1)
 SECONDS = nullable("number", minimum=0)
 KPIS = obj(
@@ -99,12 +97,6 @@ MOVED = obj({"call_sid": STRING, "region": STRING, "previous_region": STRING})
 MOVE_FIELDS = [Field("region", str, max_length=32)]
 
 
-def now() -> datetime:
-    """The app's clock (app.config HOTLINE_CLOCK in tests), else the real time."""
-    clock = current_app.config.get(CLOCK_CONFIG)
-    return clock() if clock is not None else utcnow()
-
-
 def live_setup() -> LiveSetup:
     """The live view's config of this deployment."""
     return load_live_setup(current_app.config["HOTLINE_SETTINGS"].config_dir)
@@ -124,7 +116,9 @@ def _actor() -> Actor:
 @token_required(*SUPERVISORS)
 def get_live_metrics():  # type: ignore[no-untyped-def]
     """The live snapshot."""
-    snapshot: dict[str, Any] = live_snapshot(db.session, redis_store.client, live_setup(), now())
+    snapshot: dict[str, Any] = live_snapshot(
+        db.session, redis_store.client, live_setup(), clock.now()
+    )
     db.session.commit()  # keeps the token's last_used_at
     return jsonify(snapshot)
 
@@ -139,7 +133,7 @@ def get_live_metrics():  # type: ignore[no-untyped-def]
 @token_required(*SUPERVISORS)
 def post_pause_agent(agent_id: int):  # type: ignore[no-untyped-def]
     """Pause an agent."""
-    return jsonify(pause_agent(redis_store.client, db.session, agent_id, _actor(), now()))
+    return jsonify(pause_agent(redis_store.client, db.session, agent_id, _actor(), clock.now()))
 
 
 @bp.post("/agents/<int:agent_id>/release")
@@ -152,7 +146,7 @@ def post_pause_agent(agent_id: int):  # type: ignore[no-untyped-def]
 @token_required(*SUPERVISORS)
 def post_release_agent(agent_id: int):  # type: ignore[no-untyped-def]
     """Release an agent."""
-    return jsonify(release_agent(redis_store.client, db.session, agent_id, _actor(), now()))
+    return jsonify(release_agent(redis_store.client, db.session, agent_id, _actor(), clock.now()))
 
 
 @bp.post("/calls/<call_sid>/move")
@@ -169,6 +163,12 @@ def post_move_call(call_sid: str):  # type: ignore[no-untyped-def]
     """Move a waiting call."""
     body = documented_body()
     moved = move_call(
-        redis_store.client, db.session, live_setup(), call_sid, body["region"], _actor(), now()
+        redis_store.client,
+        db.session,
+        live_setup(),
+        call_sid,
+        body["region"],
+        _actor(),
+        clock.now(),
     )
     return jsonify(moved)

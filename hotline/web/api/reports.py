@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 
-from hotline.db import utcnow
+from hotline import clock
 from hotline.errors import BadRequest
 from hotline.supervision.reports.build import KpiReport, kpi_report
 from hotline.supervision.reports.periods import (
@@ -112,7 +112,7 @@ STAFFING = obj(
 
 def today() -> date:
     """Today in Asia/Shanghai."""
-    return to_local(utcnow()).date()
+    return to_local(clock.now()).date()
 
 
 def requested_period() -> Period:
@@ -205,7 +205,7 @@ def requested_plan() -> StaffingPlan:
         raise BadRequest("query parameter 'week' must be a date YYYY-MM-DD") from None
     return staffing_plan(
         db.session,
-        utcnow(),
+        clock.now(),
         weeks=query_int(WEEKS, 4),
         target=requested_target(),
         default_handle_seconds=load_routing_config(settings.config_dir).default_handle_seconds,

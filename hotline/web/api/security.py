@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import g, request
 
+from hotline import clock
 from hotline.auth import user_for_token
-from hotline.db import utcnow
 from hotline.errors import Forbidden, Unauthorized
 from hotline.models import ApiToken, User
 from hotline.web.csrf import protect_session_request
@@ -41,7 +41,7 @@ def _authenticate() -> tuple[User, ApiToken | None]:
         if user is not None:
             protect_session_request()
             return user, None
-    return user_for_token(db.session, bearer_token(), utcnow())
+    return user_for_token(db.session, bearer_token(), clock.now())
 
 
 def token_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

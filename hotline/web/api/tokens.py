@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
+from hotline import clock
 from hotline.auth import issue_token, revoke_token
-from hotline.db import utcnow
 from hotline.errors import BadRequest
 from hotline.web.api import bp
 from hotline.web.api.docs import api_doc
@@ -32,7 +32,7 @@ def create_token():  # type: ignore[no-untyped-def]
     """Exchange username and password for a bearer token."""
     body = json_object(TOKEN_FIELDS)
     session = db.session
-    now = utcnow()
+    now = clock.now()
     try:
         user = throttled_authenticate(
             session,
@@ -60,6 +60,6 @@ def delete_token():  # type: ignore[no-untyped-def]
     """Revoke the token this request was made with."""
     if g.api_token is None:
         raise BadRequest("this request has no bearer token; pages log out with POST /logout")
-    revoke_token(db.session, g.api_token, utcnow())
+    revoke_token(db.session, g.api_token, clock.now())
     db.session.commit()
     return "", 204

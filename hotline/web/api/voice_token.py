@@ -8,8 +8,8 @@ from flask import current_app, jsonify
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
+from hotline import clock
 from hotline.consultations import agent_of
-from hotline.db import utcnow
 from hotline.errors import Forbidden, HotlineError
 from hotline.settings import Settings
 from hotline.web.api import bp
@@ -73,7 +73,7 @@ def voice_token():  # type: ignore[no-untyped-def]
     if identity is None:
         raise Forbidden("your calls ring on your phone; browser answering needs a client: contact")
     settings: Settings = current_app.config["HOTLINE_SETTINGS"]
-    now = utcnow()
+    now = clock.now()
     token = voice_access_token(settings, identity, VOICE_TOKEN_LIFETIME)
     return jsonify(
         {

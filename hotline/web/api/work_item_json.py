@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from callbacks.work_items import return_calls as attempts
+from hotline import clock
 from hotline.models import Agent, CallbackAttempt, CallbackRequest, User, Voicemail
 from hotline.phones import mask
 from hotline.times import format_local
 from hotline.web.api.schemas import BOOLEAN, INTEGER, MASKED, STRING, TIME, nullable, obj
 from hotline.web.extensions import db
-from hotline.web.ivr import now
 from hotline.web.presenters import (
     CALLBACK_OUTCOME_LABELS,
     WORK_ITEM_STATUS_LABELS,
@@ -122,7 +122,7 @@ def items_json(rows: list[CallbackRequest]) -> list[dict[str, Any]]:
     names = agent_names(session, (row.assigned_agent_id for row in rows))
     ids = {row.voicemail_id for row in rows if row.voicemail_id}
     voicemails = {v.id: v for v in (session.get(Voicemail, i) for i in ids) if v is not None}
-    moment, max_attempts = now(), callback_config().max_attempts
+    moment, max_attempts = clock.now(), callback_config().max_attempts
     result = []
     for row in rows:
         user = names.get(row.assigned_agent_id) if row.assigned_agent_id else None

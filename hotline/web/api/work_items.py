@@ -8,6 +8,7 @@ from callbacks.work_items import items as work_items
 from callbacks.work_items import return_calls as attempts
 from callbacks.work_items.closing import close_work_item
 from callbacks.work_items.stale_attempts import end_stale_attempts
+from hotline import clock
 from hotline.auth import audit
 from hotline.consultations import agent_of
 from hotline.errors import BadRequest, Forbidden, NotFound
@@ -31,7 +32,6 @@ from hotline.web.api.work_item_json import (
     voicemails_json,
 )
 from hotline.web.extensions import db, redis_store
-from hotline.web.ivr import now
 from hotline.web.presenters import agent_names
 from hotline.web.return_calls import config as callback_config
 from hotline.web.voice_guard import public_base_url
@@ -51,7 +51,7 @@ def _agent() -> Agent | None:
 
 def _end_stale(item_id: int | None = None) -> None:
     """End the call-back attempts (of one item, or all) whose final status never came."""
-    end_stale_attempts(db.session, redis_store.client, callback_config(), now(), item_id)
+    end_stale_attempts(db.session, redis_store.client, callback_config(), clock.now(), item_id)
 
 
 def _readable_item(item_id: int) -> tuple[CallbackRequest, Agent | None]:
@@ -65,7 +65,9 @@ def _readable_item(item_id: int) -> tuple[CallbackRequest, Agent | None]:
         return item, agent
     if agent is None:
         raise Forbidden("only agents and supervisors work call-backs")
-    if item.assigned_agent_id != agent.id and not work_items.may_work(session, agent, item, now()):
+    if item.assigned_agent_id != agent.id and not work_items.may_work(
+        session, agent, item, clock.now()
+    ):
         raise Forbidden("这条回拨任务不属于您的值班地区或业务范围")
     return item, agent
 
@@ -86,7 +88,7 @@ def list_items():  # type: ignore[no-untyped-def]
     """List work items."""
     _end_stale()
     session = db.session
-    moment = now()
+    moment = clock.now()
     if current_user().role in SUPERVISORS:
         status = query_text(STATUS, 16)
         if status and status not in WORK_ITEM_STATUSES:
@@ -149,7 +151,7 @@ def start_call(item_id: int):  # type: ignore[no-untyped-def]
     settings: Settings = current_app.config["HOTLINE_SETTINGS"]
     dialer = attempts.Dialer(Telephony.from_settings(settings), settings, public_base_url())
     attempt = attempts.start_attempt(
-        session, redis_store.client, dialer, callback_config(), agent, item_id, now()
+        session, redis_store.client, dialer, callback_config(), agent, item_id, clock.now()
     )
     item = session.get(CallbackRequest, attempt.request_id)
     audit(
@@ -185,7 +187,7 @@ def close_item(item_id: int):  # type: ignore[no-untyped-def]
     item, agent = _readable_item(item_id)
     user = current_user()
     close_work_item(
-        session, redis_store.client, callback_config(), item, user, agent, note, now(),
+        session, redis_store.client, callback_config(), item, user, agent, note, clock.now(),
         request.remote_addr, supervisor=user.role in SUPERVISORS,
     )  # fmt: skip
     answer = items_json([item])[0]

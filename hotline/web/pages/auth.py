@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from hotline import clock
 from hotline.auth import AccountLocked, audit
-from hotline.db import utcnow
 from hotline.errors import Unauthorized
 from hotline.web import login_session
 from hotline.web.extensions import db, redis_store
@@ -43,7 +43,7 @@ def login():  # type: ignore[no-untyped-def]
             username,
             password,
             request.remote_addr,
-            utcnow(),
+            clock.now(),
             current_app.config["HOTLINE_SETTINGS"].login_slowdown_seconds,
         )
     except AccountLocked as exc:

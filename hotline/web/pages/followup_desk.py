@@ -14,7 +14,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from callbacks.sms.review import failed_messages, unmatched_replies
 from callbacks.work_items.items import voicemails_without_number
-from hotline.db import utcnow
+from hotline import clock
 from hotline.errors import HotlineError
 from hotline.supervision import followup_desk as desk
 from hotline.web.api.followup_shapes import (
@@ -58,7 +58,7 @@ def index():  # type: ignore[no-untyped-def]
     voicemails, voicemail_total = voicemails_without_number(session, "pending", SHOWN, 0)
     return render_template(
         "followup_desk.html",
-        tasks=return_visits_json(session, tasks, utcnow()),
+        tasks=return_visits_json(session, tasks, clock.now()),
         task_total=task_total,
         failed=failed_json(session, failed),
         replies=[reply_json(message) for message in replies],
@@ -106,7 +106,7 @@ def close(task_id: int):  # type: ignore[no-untyped-def]
             page_user(),
             form.get("status", ""),
             form.get("note", ""),
-            utcnow(),
+            clock.now(),
             request.remote_addr,
         ),  # fmt: skip
         "closed",
@@ -120,7 +120,7 @@ def reviewed(message_id: int):  # type: ignore[no-untyped-def]
     """Mark an unmatched reply as handled ("标记已处理")."""
     return _act(
         lambda: desk.mark_reviewed(
-            db.session, message_id, page_user(), utcnow(), request.remote_addr
+            db.session, message_id, page_user(), clock.now(), request.remote_addr
         ),
         "reviewed",
         "replies",
@@ -137,7 +137,7 @@ def close_voicemail(voicemail_id: int):  # type: ignore[no-untyped-def]
             voicemail_id,
             page_user(),
             request.form.get("note", ""),
-            utcnow(),
+            clock.now(),
             request.remote_addr,
         ),  # fmt: skip
         "voicemail",

@@ -13,17 +13,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
 
 import redis
 from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
-from hotline.db import utcnow
+from hotline import clock
 from hotline.runtime import Runtime
 from hotline.supervision.live_setup import LiveSetup
 from hotline.supervision.live_view import live_snapshot
-from hotline.web.api.metrics import CLOCK_CONFIG, live_setup
+from hotline.web.api.metrics import live_setup
 from hotline.web.extensions import runtime
 from hotline.web.pages.access import SUPERVISORS, login_required
 from routing.state import RoutingState
@@ -51,7 +50,6 @@ def sse(event: str, data: object) -> str:
 def snapshot_events(
     rt: Runtime,
     setup: LiveSetup,
-    clock: Callable[[], datetime],
     lifetime: float,
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
@@ -71,7 +69,7 @@ def snapshot_events(
             current = state.signature()
             if current != signature or moment - pushed >= PUSH_SECONDS:
                 with rt.session() as session:  # a short transaction per push: fresh rows
-                    snapshot = live_snapshot(session, rt.redis, setup, clock())
+                    snapshot = live_snapshot(session, rt.redis, setup, clock.now())
                 yield sse("snapshot", snapshot)
                 signature, pushed = current, moment
         except (redis.RedisError, SQLAlchemyError):
@@ -92,7 +90,6 @@ def live():  # type: ignore[no-untyped-def]
 @login_required(*SUPERVISORS)
 def stream():  # type: ignore[no-untyped-def]
     """The live snapshot as Server-Sent Events (text/event-stream)."""
-    clock = current_app.config.get(CLOCK_CONFIG) or utcnow
     lifetime = float(current_app.config.get(STREAM_SECONDS_CONFIG, STREAM_SECONDS))
     slots = _stream_slots(current_app.config.get(MAX_STREAMS_CONFIG, MAX_STREAMS))
     if not slots.acquire(blocking=False):
@@ -102,7 +99,7 @@ def stream():  # type: ignore[no-untyped-def]
             mimetype="text/plain",
             headers={"Retry-After": "30"},
         )
-    events = _releasing(snapshot_events(runtime(), live_setup(), clock, lifetime), slots)
+    events = _releasing(snapshot_events(runtime(), live_setup(), lifetime), slots)
     return Response(
         events,
         mimetype="text/event-stream",

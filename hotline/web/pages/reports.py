@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from hotline.db import utcnow
+from hotline import clock
 from hotline.errors import BadRequest
 from hotline.phones import mask
 from hotline.supervision.reports.build import hourly_tallies
@@ -72,7 +72,7 @@ def index():  # type: ignore[no-untyped-def]
         total=report.total.figures(),
         rows=[(row, row.tally.figures()) for row in report.rows],
         charts=report_charts(period, hourly),
-        visits=return_visit_counts(db.session, utcnow(), period.start, period.end),
+        visits=return_visit_counts(db.session, clock.now(), period.start, period.end),
         followup_url=endpoint_url("followup_desk.index"),
         query=_query,
         fields=KPI_FIELDS,

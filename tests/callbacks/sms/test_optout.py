@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from callbacks.sms.delivery import OPTED_OUT_ERROR
-from callbacks.sms.jobs import send_followup, send_message, send_sms_survey
+from callbacks.sms.jobs import send_followup, send_message
 from callbacks.sms.outbox import queue_message
+from callbacks.surveys.sms_survey import send_sms_survey
 from hotline.models import Caller
 from tests.callbacks.sms.sms_support import (
     CITIZEN,

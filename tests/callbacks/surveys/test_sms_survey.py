@@ -9,9 +9,9 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from callbacks.sms.jobs import send_sms_survey, sms_survey_job_id
 from callbacks.sms.review import unmatched_replies
-from hotline.db import utcnow
+from callbacks.surveys.sms_survey import send_sms_survey, sms_survey_job_id
+from hotline import clock
 from hotline.models import ReturnVisit, Survey
 from tests.callbacks.sms.sms_support import (
     CITIZEN,
@@ -47,12 +47,14 @@ def test_hanging_up_while_talking_queues_the_survey_after_the_delay(client, db_s
     staff = make_staff(db_session)
     call = make_call(db_session, staff.agent(db_session, staff.li), stage="talking")
     params = call_params(call.call_sid, CallStatus="completed", CallDuration="95")
-    before = utcnow()
+    before = clock.now()
     assert signed_post(client, "/voice/status", params, AUTH_TOKEN).status_code == 200
     redis = client.application.extensions["hotline.runtime"].redis
     assert scheduled_ids(redis) == [sms_survey_job_id(call.id)]
     job = Job.fetch(sms_survey_job_id(call.id), connection=redis)
-    assert job.func_name == "callbacks.sms.jobs.send_sms_survey" and job.args == (call.id,)
+    assert job.func_name == "callbacks.surveys.sms_survey.send_sms_survey" and job.args == (
+        call.id,
+    )
     at = ScheduledJobRegistry("default", connection=redis).get_scheduled_time(job)
     assert timedelta(seconds=599) <= at - before <= timedelta(seconds=610)
 

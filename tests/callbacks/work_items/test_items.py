@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from callbacks.work_items.items import Need, open_work_item
+from hotline import clock
 from hotline.auth import issue_token
 from hotline.calls import get_or_create_call
-from hotline.db import utcnow
 from hotline.models import AuditEntry, CallbackRequest, Voicemail
 from hotline.staff import create_user
 from tests.callbacks.work_items import return_call_support as callback_support
@@ -76,7 +76,7 @@ def supervisor_headers(session) -> dict[str, str]:
     """Authorization headers of a new supervisor."""
     user = create_user(session, "chief", "supervisor", "", password_hash=password_hash())
     session.flush()
-    issued = issue_token(session, user, utcnow())
+    issued = issue_token(session, user, clock.now())
     session.commit()
     return {"Authorization": f"Bearer {issued.token}"}
 

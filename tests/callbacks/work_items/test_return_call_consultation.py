@@ -9,8 +9,8 @@ from datetime import timedelta
 from rq import Queue
 from sqlalchemy import select
 
-from callbacks.clock import using_clock
 from callbacks.sms.jobs import followup_job_id
+from hotline.clock import using_clock
 from hotline.models import AuditEntry, Call, CallbackRequest, CallEvent, Consultation, Message
 from tests.callbacks.sms.sms_support import work
 from tests.callbacks.work_items import return_call_support as callback_support

@@ -31,8 +31,8 @@ from datetime import UTC, datetime, timedelta
 from redis import Redis
 from sqlalchemy.orm import Session
 
+from hotline.clock import to_ms
 from hotline.models import Agent, Call, CallbackRequest, CallEvent, Survey
-from routing.clock import to_ms
 from routing.handoff import caller_from_call
 from routing.state import RoutingState
 from tests.routing.helpers import add_agent

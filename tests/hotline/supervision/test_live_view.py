@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from hotline.clock import to_ms
 from hotline.config_files import ConfigFileError
 from hotline.models import Agent
 from hotline.phones import mask
@@ -14,7 +15,6 @@ from hotline.supervision.alerts import AlertThresholds, alerts_for, load_alert_t
 from hotline.supervision.live_setup import load_live_setup
 from hotline.supervision.live_view import agent_state, build_snapshot, live_snapshot
 from hotline.supervision.today import local_day_start
-from routing.clock import to_ms
 from routing.handoff import caller_from_call
 from routing.state import AgentState, RoutingState
 from tests.hotline.supervision.live_support import MIDNIGHT, NOW, at, build_day, make_call

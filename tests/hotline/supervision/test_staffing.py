@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from hotline.db import utcnow
+from hotline import clock
 from hotline.models import Call
 from hotline.staff import add_shift
 from hotline.supervision import erlang
@@ -112,7 +112,7 @@ def test_targets_out_of_range_are_refused():
 
 def add_history(session, weeks_back: list[tuple[int, int]]) -> None:
     """Answered harbin calls at 09:xx on past Mondays: (weeks ago, how many), talk 180 s."""
-    today = to_local(utcnow()).date()
+    today = to_local(clock.now()).date()
     last_monday = today - timedelta(days=today.weekday() or 7)
     number = 0
     for weeks_ago, count in weeks_back:
@@ -137,7 +137,7 @@ def add_history(session, weeks_back: list[tuple[int, int]]) -> None:
 def history(db_session):
     make_staff(db_session)
     add_history(db_session, [(1, 30), (2, 10)])  # 20 calls/h on average over two weeks
-    monday = next_monday(to_local(utcnow()).date())
+    monday = next_monday(to_local(clock.now()).date())
     add_shift(db_session, "wang", local(monday, 8, 30), local(monday, 12))
     add_shift(db_session, "li", local(monday, 9), local(monday, 17))
     db_session.commit()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from hotline import clock
 from hotline.auth import issue_token
-from hotline.db import utcnow
 from hotline.models import AuditEntry
 from hotline.staff import create_user
 from routing import keys
@@ -84,7 +84,7 @@ def test_bad_status_bodies_are_a_clear_400(client, token, body, message):
 def test_only_agents_have_a_status(client, db_session):
     supervisor = create_user(db_session, "boss", "supervisor", "", password_hash=password_hash())
     db_session.commit()
-    issued = issue_token(db_session, supervisor, utcnow())
+    issued = issue_token(db_session, supervisor, clock.now())
     db_session.commit()
     for method, path in (("put", "/api/agents/me/status"), ("get", "/api/agents/me/current")):
         response = getattr(client, method)(

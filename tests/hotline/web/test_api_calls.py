@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from hotline.db import utcnow
+from hotline import clock
 from hotline.models import ApiToken, AuditEntry, Message, Survey
 from tests.console_support import (
     CALLER,
@@ -113,7 +113,7 @@ def test_expired_or_revoked_tokens_are_refused(client, call, db_session, problem
     headers = bearer(client, "chen")
     if problem == "expired":
         row = db_session.scalars(select(ApiToken)).one()
-        row.expires_at = utcnow() - timedelta(seconds=1)
+        row.expires_at = clock.now() - timedelta(seconds=1)
         db_session.commit()
     else:
         client.delete("/api/token", headers=headers)

@@ -9,7 +9,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import func, select
 
-from hotline.db import utcnow
+from hotline import clock
 from hotline.models import ApiToken, CallEvent, CaseNumberCounter, Consultation
 from tests.console_support import (
     CALLER_MASKED,
@@ -186,7 +186,7 @@ def test_bad_tokens_are_401_and_write_nothing(client, call, db_session, runtime,
     headers = bearer(client, "wang")
     if problem == "expired":
         row = db_session.scalars(select(ApiToken)).one()
-        row.expires_at = utcnow() - timedelta(seconds=1)
+        row.expires_at = clock.now() - timedelta(seconds=1)
         db_session.commit()
     elif problem == "revoked":
         assert client.delete("/api/token", headers=headers).status_code == 204

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from hotline import clock
 from hotline.auth import LOCKOUT, MAX_FAILED_LOGINS, token_hash
-from hotline.db import utcnow
 from hotline.models import ApiToken, AuditEntry, User
 from hotline.passwords import hash_password
 from hotline.staff import create_user
@@ -97,7 +97,7 @@ def test_repeated_failures_lock_the_account(client, supervisor, db_session):
 
     db_session.rollback()
     user = db_session.get(User, supervisor.id)
-    user.locked_until = utcnow() - timedelta(seconds=1)
+    user.locked_until = clock.now() - timedelta(seconds=1)
     db_session.commit()
     assert login(client).status_code == 201
 
@@ -114,7 +114,7 @@ def test_token_can_be_revoked(client, supervisor):
 def test_expired_token_is_refused(client, supervisor, db_session):
     token = login(client).get_json()["token"]
     row = db_session.scalars(select(ApiToken)).one()
-    row.expires_at = utcnow() - timedelta(seconds=1)
+    row.expires_at = clock.now() - timedelta(seconds=1)
     db_session.commit()
     response = client.delete("/api/token", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from hotline.db import utcnow
+from hotline import clock
 from hotline.models import ApiToken
 from hotline.settings import DEV_ACCOUNT_SID, DEV_API_KEY_SECRET, DEV_API_KEY_SID, DEV_TWIML_APP_SID
 from hotline.web.app import create_app
@@ -62,7 +62,7 @@ def test_bad_credentials_are_401(client, staff, db_session, problem):
         headers = {}
     elif problem == "expired":
         row = db_session.scalars(select(ApiToken)).one()
-        row.expires_at = utcnow() - timedelta(seconds=1)
+        row.expires_at = clock.now() - timedelta(seconds=1)
         db_session.commit()
     else:
         client.delete("/api/token", headers=headers)

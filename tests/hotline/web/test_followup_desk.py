@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from callbacks.surveys.ratings import record_rating
-from hotline.db import utcnow
+from hotline import clock
 from hotline.models import AuditEntry, Call, Message, ReturnVisit, Survey
 from tests.console_support import (
     CALLER,
@@ -36,9 +36,9 @@ def low_rating(db_session, staff, *, due_in: timedelta, phone=CALLER, comment=""
     survey = Survey(call_id=call.id, channel="ivr", comment=comment)
     db_session.add(survey)
     db_session.flush()
-    task = record_rating(db_session, survey, 2, utcnow(), raw_reply="2")
+    task = record_rating(db_session, survey, 2, clock.now(), raw_reply="2")
     assert task is not None
-    task.due_at = utcnow() + due_in
+    task.due_at = clock.now() + due_in
     db_session.commit()
     return task
 
@@ -206,7 +206,7 @@ def test_failed_and_unmatched_messages_are_listed_masked(client, db_session, sta
     message(db_session, direction="inbound", kind="reply", status="received", reply_kind="rating")
     message(
         db_session, direction="inbound", kind="reply", status="received", reply_kind="unmatched",
-        reviewed_at=utcnow(),
+        reviewed_at=clock.now(),
     )  # fmt: skip
     chen = bearer(client, "chen")
 

@@ -7,15 +7,15 @@ import json
 import pytest
 from sqlalchemy import select
 
+from hotline import clock
 from hotline.auth import issue_token
-from hotline.db import utcnow
+from hotline.clock import ManualClock, set_clock, to_ms
 from hotline.models import AuditEntry, CallEvent
 from hotline.staff import create_user
 from hotline.supervision.live_setup import load_live_setup
 from hotline.web.api.metrics import LIVE_SNAPSHOT
 from hotline.web.pages.live import snapshot_events
 from routing import keys
-from routing.clock import ManualClock, to_ms
 from routing.handoff import caller_from_call
 from routing.state import RoutingState
 from tests.console_support import page_login
@@ -43,7 +43,7 @@ def token_of(session, username: str, role: str) -> str:
         **(extra if role == "lawyer" else {}),
     )  # fmt: skip
     session.commit()
-    issued = issue_token(session, user, utcnow())
+    issued = issue_token(session, user, clock.now())
     session.commit()
     return issued.token
 
@@ -63,8 +63,9 @@ def lawyer(db_session):
 @pytest.fixture
 def at_ten(app):
     """The app's clock at the hand-built day's 10:00."""
-    app.config["HOTLINE_CLOCK"] = ManualClock(NOW)
-    return app.config["HOTLINE_CLOCK"]
+    manual = ManualClock(NOW)
+    set_clock(manual)
+    return manual
 
 
 @pytest.fixture
@@ -400,8 +401,9 @@ def test_the_stream_pushes_on_routing_changes_and_every_two_seconds(
             db_session.commit()
             RoutingState(runtime.redis).enqueue(caller_from_call(call))
 
+    set_clock(lambda: NOW)
     stream = snapshot_events(
-        runtime, load_live_setup(settings.config_dir), lambda: NOW, 3.0, sleep, lambda: Time.now
+        runtime, load_live_setup(settings.config_dir), 3.0, sleep, lambda: Time.now
     )
     pushes = []
     for chunk in stream:

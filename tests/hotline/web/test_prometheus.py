@@ -12,9 +12,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue, SimpleWorker
 
+from hotline.clock import to_ms
 from hotline.runtime import Runtime
 from hotline.web.app import create_app
-from routing.clock import to_ms
 from routing.state import CallerState, RoutingState
 from tests.conftest import AUTH_TOKEN
 from tests.harness.signing import call_params, signed_post
@@ -114,14 +114,14 @@ def test_failed_queued_and_scheduled_jobs_per_queue(client, runtime):
     default = Queue("default", connection=runtime.redis)
     default.enqueue(_fail, "the job fails on purpose")
     SimpleWorker([default], connection=runtime.redis).work(burst=True)
-    Queue("low", connection=runtime.redis).enqueue(_fail, "waits for a worker")
+    Queue("high", connection=runtime.redis).enqueue(_fail, "waits for a worker")
     default.enqueue_in(timedelta(hours=1), _fail, "later")
 
     found = scrape(client)
 
     assert found[("hotline_rq_jobs_failed", (("queue", "default"),))] == 1
     assert found[("hotline_rq_jobs_failed", (("queue", "high"),))] == 0
-    assert found[("hotline_rq_jobs_queued", (("queue", "low"),))] == 1
+    assert found[("hotline_rq_jobs_queued", (("queue", "high"),))] == 1
     assert found[("hotline_rq_jobs_queued", (("queue", "default"),))] == 0
     assert found[("hotline_rq_jobs_scheduled", (("queue", "default"),))] == 1
 
