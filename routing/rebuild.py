@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from hotline.clock import to_ms
 from hotline.models import Agent, Call, CallEvent, User
-from routing import keys
+from routing import keys, scripts
 from routing.config import RoutingConfig
 from routing.policy import queue_score
 
@@ -228,10 +228,4 @@ def ensure_built(
         return True
     finally:
         # Release only our own lock (it may have expired and been taken by another process).
-        client.eval(
-            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
-            "return 0",
-            1,
-            keys.REBUILD_LOCK,
-            token,
-        )
+        scripts.run(client, "release_lock", keys=[keys.REBUILD_LOCK], args=[token])

@@ -1,4 +1,4 @@
-"""The live routing state in Redis: every multi-key change is one Lua script, so it is atomic.
+"""The live routing state in Redis: every multi-key change is one Lua script (routing/lua/).
 
 Guarantees (each script runs alone on the Redis server, so they hold with any number of routers
 and web processes):
@@ -17,7 +17,6 @@ ids, so the state needs one Redis server (not a cluster).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,280 +24,8 @@ from typing import Any
 
 import redis
 
-from routing import keys
+from routing import keys, scripts
 from routing.policy import AgentView, Waiting
-
-_PRELUDE = """
-local P = 'hotline:'
-local OFFERS = P .. 'routing:offers'
-local WRAPPING = P .. 'routing:wrapping'
-local QUEUES = P .. 'routing:queues'
-local AGENTS = P .. 'routing:agents'
-local function ck(sid) return P .. 'caller:' .. sid end
-local function ak(id) return P .. 'agent:' .. id end
-local function ok(id) return P .. 'offer:' .. id end
-local function qk(region) return P .. 'queue:' .. region end
-local function score(cls, enq)
-  return string.format('%.0f', tonumber(enq) - tonumber(cls) * 10000000000000)
-end
-local function requeue(sid)
-  local c = ck(sid)
-  local f = redis.call('HMGET', c, 'region', 'cls', 'enq')
-  redis.call('HSET', c, 'state', 'waiting', 'agent', '', 'offer', '')
-  redis.call('ZADD', qk(f[1]), score(f[2], f[3]), sid)
-  redis.call('SADD', QUEUES, f[1])
-end
-local function drop_offer(offer)
-  redis.call('DEL', ok(offer))
-  redis.call('ZREM', OFFERS, offer)
-end
-local function wrap_agent(agent, sid, now, wrap_until)
-  local a = ak(agent)
-  if tonumber(wrap_until) <= tonumber(now) then
-    redis.call('HSET', a, 'live', 'idle', 'call', '', 'offer', '', 'idle_since', now,
-      'wrap_until', '0')
-    redis.call('ZREM', WRAPPING, agent)
-    return 'idle'
-  end
-  redis.call('HSET', a, 'live', 'wrap_up', 'call', sid, 'offer', '', 'wrap_until', wrap_until)
-  redis.call('ZADD', WRAPPING, wrap_until, agent)
-  return 'wrap_up'
-end
--- The offer's {sid, agent, accepted} if it is the current offer of both caller and agent.
-local function current(offer)
-  local o = redis.call('HMGET', ok(offer), 'sid', 'agent', 'accepted')
-  if not o[1] then return nil end
-  if redis.call('HGET', ck(o[1]), 'offer') ~= offer then return nil end
-  if redis.call('HGET', ak(o[2]), 'offer') ~= offer then return nil end
-  return o
-end
-"""
-
-_SCRIPTS = {
-    # ARGV: sid, call_id, service, group, topic, region, priority, cls, enq, repeat
-    "enqueue": """
-local sid = ARGV[1]
-local c = ck(sid)
-if redis.call('EXISTS', c) == 1 then return 0 end
-redis.call('HSET', c, 'sid', sid, 'id', ARGV[2], 'service', ARGV[3], 'group', ARGV[4],
-  'topic', ARGV[5], 'region', ARGV[6], 'priority', ARGV[7], 'cls', ARGV[8], 'enq', ARGV[9],
-  'repeat', ARGV[10], 'state', 'waiting', 'agent', '', 'offer', '', 'reach', '0',
-  'nobody', '0', 'ready', '0', 'retry_at', '0')
-redis.call('ZADD', qk(ARGV[6]), score(ARGV[8], ARGV[9]), sid)
-redis.call('SADD', QUEUES, ARGV[6])
-return 1
-""",
-    # ARGV: sid, agent, offer, now, deadline
-    "reserve": """
-local sid, agent, offer = ARGV[1], ARGV[2], ARGV[3]
-local c = ck(sid)
-local a = ak(agent)
-local cf = redis.call('HMGET', c, 'state', 'region')
-if cf[1] ~= 'waiting' then return 'caller' end
-local af = redis.call('HMGET', a, 'status', 'paused', 'live')
-if af[1] ~= 'available' or af[2] ~= '0' or af[3] ~= 'idle' then return 'agent' end
-redis.call('ZREM', qk(cf[2]), sid)
-redis.call('HSET', c, 'state', 'offered', 'agent', agent, 'offer', offer)
-redis.call('HSET', a, 'live', 'ringing', 'call', sid, 'offer', offer)
-redis.call('HSET', ok(offer), 'id', offer, 'sid', sid, 'agent', agent, 'created', ARGV[4],
-  'connected', '0', 'accepted', '0')
-redis.call('ZADD', OFFERS, ARGV[5], offer)
-return 'ok'
-""",
-    # ARGV: offer, deadline -> {'ok'|'accepted'|'stale', sid, agent}
-    "connected": """
-local offer = ARGV[1]
-local o = current(offer)
-if not o then return {'stale'} end
-if o[3] == '1' then return {'accepted', o[1], o[2]} end
-redis.call('HSET', ok(offer), 'connected', '1')
-redis.call('ZADD', OFFERS, 'XX', ARGV[2], offer)
-return {'ok', o[1], o[2]}
-""",
-    # ARGV: offer, now -> {'ok'|'again'|'stale', sid, agent}
-    "accept": """
-local offer = ARGV[1]
-local o = current(offer)
-if not o then return {'stale'} end
-if o[3] == '1' then return {'again', o[1], o[2]} end
-redis.call('HSET', ok(offer), 'accepted', '1', 'accepted_at', ARGV[2])
-redis.call('HSET', ck(o[1]), 'state', 'talking')
-redis.call('HSET', ak(o[2]), 'live', 'talking')
-redis.call('ZREM', OFFERS, offer)
-return {'ok', o[1], o[2]}
-""",
-    # Back in line after a miss, a failed redirect or an expired offer.
-    # ARGV: offer, now, boost, pause ('1'/'0'), retry_at -> {'ok'|'accepted'|'stale', sid, agent}
-    "release": """
-local offer = ARGV[1]
-local o = current(offer)
-if not o then return {'stale'} end
-if o[3] == '1' then return {'accepted', o[1], o[2]} end
-local a = ak(o[2])
-local c = ck(o[1])
-if ARGV[4] == '1' then redis.call('HSET', a, 'paused', '1', 'paused_at', ARGV[2]) end
-redis.call('HSET', a, 'live', 'idle', 'call', '', 'offer', '')
-local boost = tonumber(ARGV[3])
-if boost > 0 then
-  local f = redis.call('HMGET', c, 'priority', 'cls')
-  local cls = math.max(tonumber(f[2]), tonumber(f[1]) + boost)
-  redis.call('HSET', c, 'cls', cls)
-end
-redis.call('HSET', c, 'retry_at', ARGV[5])
-requeue(o[1])
-drop_offer(offer)
-return {'ok', o[1], o[2]}
-""",
-    # The talk of an accepted offer is over. ARGV: offer, now, wrap_until
-    # -> {'idle'|'wrap_up'|'stale'|'not_accepted', sid, agent}
-    "finish": """
-local offer = ARGV[1]
-local o = current(offer)
-if not o then return {'stale'} end
-if o[3] ~= '1' then return {'not_accepted', o[1], o[2]} end
-redis.call('DEL', ck(o[1]))
-drop_offer(offer)
-return {wrap_agent(o[2], o[1], ARGV[2], ARGV[3]), o[1], o[2]}
-""",
-    # The caller is gone (hang-up, call-back, voicemail). ARGV: sid, now, wrap_until, only_waiting
-    # -> {state before, agent}
-    "remove": """
-local sid = ARGV[1]
-local c = ck(sid)
-local f = redis.call('HMGET', c, 'state', 'region', 'agent', 'offer')
-if not f[1] then return {'missing', ''} end
-if ARGV[4] == '1' and f[1] ~= 'waiting' then return {f[1], f[3]} end
-if f[1] == 'waiting' then
-  redis.call('ZREM', qk(f[2]), sid)
-elseif f[3] ~= '' then
-  if redis.call('HGET', ak(f[3]), 'offer') == f[4] then
-    if f[1] == 'talking' then
-      wrap_agent(f[3], sid, ARGV[2], ARGV[3])
-    else
-      redis.call('HSET', ak(f[3]), 'live', 'idle', 'call', '', 'offer', '')
-    end
-  end
-  drop_offer(f[4])
-end
-redis.call('DEL', c)
-return {f[1], f[3]}
-""",
-    # ARGV: agent, now -> the CallSid of the finished wrap-up, or false
-    "end_wrap": """
-local agent = ARGV[1]
-local a = ak(agent)
-local f = redis.call('HMGET', a, 'live', 'wrap_until', 'call')
-if f[1] ~= 'wrap_up' then
-  redis.call('ZREM', WRAPPING, agent)
-  return false
-end
-if tonumber(f[2]) > tonumber(ARGV[2]) then return false end
-redis.call('HSET', a, 'live', 'idle', 'call', '', 'idle_since', f[2], 'wrap_until', '0')
-redis.call('ZREM', WRAPPING, agent)
-return f[3]
-""",
-    # ARGV: agent, status, clear_pause ('1'/'0'), now -> 'ok' | 'missing'
-    "set_status": """
-local a = ak(ARGV[1])
-if redis.call('EXISTS', a) == 0 then return 'missing' end
-local f = redis.call('HMGET', a, 'status', 'paused', 'live')
-local back = ARGV[2] == 'available' and (f[1] ~= 'available' or (ARGV[3] == '1' and f[2] == '1'))
-redis.call('HSET', a, 'status', ARGV[2], 'since', ARGV[4])
-if ARGV[3] == '1' then redis.call('HSET', a, 'paused', '0', 'paused_at', '0') end
-if back and f[3] == 'idle' then redis.call('HSET', a, 'idle_since', ARGV[4]) end
-return 'ok'
-""",
-    # ARGV: agent, status, paused, paused_at, idle_since, since -> 1 created, 0 existed
-    "ensure_agent": """
-local a = ak(ARGV[1])
-if redis.call('EXISTS', a) == 1 then return 0 end
-redis.call('HSET', a, 'id', ARGV[1], 'status', ARGV[2], 'paused', ARGV[3], 'paused_at', ARGV[4],
-  'live', 'idle', 'call', '', 'offer', '', 'idle_since', ARGV[5], 'wrap_until', '0',
-  'since', ARGV[6])
-redis.call('SADD', AGENTS, ARGV[1])
-return 1
-""",
-}
-
-# Read-only snapshots: one packed string per caller or agent (fields joined by \x1f), so a
-# router cycle costs one round trip and little parsing however many callers wait.
-_SCRIPTS["waiting"] = """
-local fields = cjson.decode(ARGV[1])
-local out = {}
-for _, region in ipairs(redis.call('SMEMBERS', QUEUES)) do
-  for _, sid in ipairs(redis.call('ZRANGE', qk(region), 0, -1)) do
-    local f = redis.call('HMGET', ck(sid), unpack(fields))
-    if f[1] then
-      for i = 1, #f do if not f[i] then f[i] = '' end end
-      out[#out + 1] = table.concat(f, '\\31')
-    end
-  end
-end
-return out
-"""
-_SCRIPTS["packed"] = """
-local fields = cjson.decode(ARGV[1])
-local out = {}
-for i = 2, #ARGV do
-  local f = redis.call('HMGET', ARGV[i], unpack(fields))
-  if f[1] then
-    for j = 1, #f do if not f[j] then f[j] = '' end end
-    out[#out + 1] = table.concat(f, '\\31')
-  else
-    out[#out + 1] = ''
-  end
-end
-return out
-"""
-
-# A supervisor moves a waiting caller to another region's queue; the score (class, then the
-# original enqueue time) is kept, so the caller takes their place by how long they have waited.
-# The overflow reach starts again from the new region. ARGV: sid, region
-# -> {'ok'|'same'|state (offered/talking)|'missing', region before}
-_SCRIPTS["move"] = """
-local sid, region = ARGV[1], ARGV[2]
-local c = ck(sid)
-local f = redis.call('HMGET', c, 'state', 'region', 'cls', 'enq')
-if not f[1] then return {'missing', ''} end
-if f[1] ~= 'waiting' then return {f[1], f[2]} end
-if f[2] == region then return {'same', f[2]} end
-redis.call('ZREM', qk(f[2]), sid)
-redis.call('HSET', c, 'region', region, 'reach', '0', 'nobody', '0', 'ready', '0')
-redis.call('ZADD', qk(region), score(f[3], f[4]), sid)
-redis.call('SADD', QUEUES, region)
-return {'ok', f[2]}
-"""
-# A supervisor's pause: status break and paused until released. ARGV: agent, now
-# -> 'ok' | 'missing'
-_SCRIPTS["pause"] = """
-local a = ak(ARGV[1])
-if redis.call('EXISTS', a) == 0 then return 'missing' end
-local f = redis.call('HMGET', a, 'status', 'paused')
-if f[1] ~= 'break' then redis.call('HSET', a, 'status', 'break', 'since', ARGV[2]) end
-if f[2] ~= '1' then redis.call('HSET', a, 'paused', '1', 'paused_at', ARGV[2]) end
-return 'ok'
-"""
-# A digest of who waits where and what every agent is doing: it changes with any routing step,
-# so a live view can poll it cheaply and redraw only when something happened.
-_SCRIPTS["signature"] = """
-local parts = {}
-local regions = redis.call('SMEMBERS', QUEUES)
-table.sort(regions)
-for _, region in ipairs(regions) do
-  parts[#parts + 1] = region .. '=' .. table.concat(redis.call('ZRANGE', qk(region), 0, -1), ',')
-end
-local agents = redis.call('SMEMBERS', AGENTS)
-table.sort(agents)
-for _, id in ipairs(agents) do
-  local f = redis.call('HMGET', ak(id), 'status', 'paused', 'live', 'call')
-  parts[#parts + 1] = id .. ':' .. (f[1] or '') .. '/' .. (f[2] or '') .. '/' .. (f[3] or '')
-    .. '/' .. (f[4] or '')
-end
-return redis.sha1hex(table.concat(parts, ';'))
-"""
-
-_SOURCES = {name: _PRELUDE + body for name, body in _SCRIPTS.items()}
-_SHAS = {name: hashlib.sha1(src.encode()).hexdigest() for name, src in _SOURCES.items()}
 
 CALLER_FIELDS = (
     "sid",
@@ -488,10 +215,7 @@ class RoutingState:
     # ----- scripts -----------------------------------------------------------------------------
 
     def _run(self, name: str, *args: Any) -> Any:
-        try:
-            return self.client.evalsha(_SHAS[name], 0, *args)
-        except redis.exceptions.NoScriptError:
-            return self.client.eval(_SOURCES[name], 0, *args)
+        return scripts.run(self.client, name, args=list(args))
 
     def enqueue(self, caller: CallerState) -> bool:
         """Put a caller in its region's queue; False if the caller is known already."""
@@ -687,12 +411,11 @@ class RoutingState:
         pipe = self.client.pipeline(transaction=False)
         for sid, fields in changes.items():
             # HSET on a vanished caller would resurrect a partial hash: only touch existing ones.
-            pipe.eval(
-                "if redis.call('EXISTS', KEYS[1]) == 1 then "
-                "return redis.call('HSET', KEYS[1], unpack(ARGV)) end return 0",
-                1,
-                keys.caller(sid),
-                *[str(part) for pair in fields.items() for part in pair],
+            scripts.run(
+                pipe,
+                "update_caller",
+                keys=[keys.caller(sid)],
+                args=[str(part) for pair in fields.items() for part in pair],
             )
         pipe.execute()
 

@@ -8,6 +8,11 @@ from routing import keys
 from routing.state import CallerState, RoutingState
 
 NOW = 1_800_000_000_000
+# The scripts RoutingState runs (each a routing/lua/<name>.lua after the prelude).
+SCRIPT_NAMES = (
+    "enqueue", "reserve", "connected", "accept", "release", "finish", "remove", "end_wrap",
+    "set_status", "ensure_agent", "waiting", "packed", "move", "pause", "signature",
+)  # fmt: skip
 
 
 def caller(sid: str, region: str = "harbin", priority: int = 0, enq: int = NOW) -> CallerState:
@@ -152,3 +157,15 @@ def test_choosing_available_ends_a_pause_and_restarts_the_idle_clock(runtime):
     agent = state.agent(1)
     assert (agent.status, agent.paused, agent.idle_since_ms) == ("available", False, NOW + 9)
     assert state.set_status(99, "available", True, NOW) == "missing"
+
+
+def test_scripts_come_from_lua_files_and_survive_a_redis_that_forgot_them(runtime):
+    from routing import scripts
+
+    assert sorted(path.stem for path in scripts.LUA_DIR.glob("*.lua")) == sorted(
+        ["prelude", "update_caller", "release_lock"] + list(SCRIPT_NAMES)
+    )
+    state = state_with(runtime, [caller("A")])
+    runtime.redis.script_flush()  # as after a restart of Redis
+    assert state.reserve("A", 1, "o1", NOW, NOW + 30_000) == "ok"
+    assert state.agent(1).live == "ringing"
