@@ -6,7 +6,16 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from hotline.config_files import FallbackConfig, VoiceConfig
 
-FALLBACK_PATH = "/voice/fallback"
+# Every URL Twilio calls lives under one of these (the web layer's blueprints mount them).
+VOICE_PREFIX = "/voice"
+IVR_PREFIX = "/ivr"
+QUEUE_PREFIX = "/queue"
+SMS_PREFIX = "/sms"
+TWILIO_PATH_PREFIXES = tuple(f"{p}/" for p in (VOICE_PREFIX, IVR_PREFIX, QUEUE_PREFIX, SMS_PREFIX))
+# The number's Voice URL, status callback and fallback (DESIGN §4: operators set these).
+INCOMING_PATH = f"{VOICE_PREFIX}/incoming"
+STATUS_PATH = f"{VOICE_PREFIX}/status"
+FALLBACK_PATH = f"{VOICE_PREFIX}/fallback"
 
 
 def say(response: VoiceResponse, text: str, voice: VoiceConfig) -> VoiceResponse:

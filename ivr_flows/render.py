@@ -7,11 +7,12 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.config_files import VoiceConfig
+from hotline.twiml import IVR_PREFIX
 
-STEP_PATH = "/ivr/step"
-INPUT_PATH = "/ivr/input"
-RECORDED_PATH = "/ivr/recorded"
-DIALED_PATH = "/ivr/dialed"
+STEP_PATH = f"{IVR_PREFIX}/step"
+INPUT_PATH = f"{IVR_PREFIX}/input"
+RECORDED_PATH = f"{IVR_PREFIX}/recorded"
+DIALED_PATH = f"{IVR_PREFIX}/dialed"
 
 
 class Answer:

@@ -18,7 +18,7 @@ from hotline.models import Call
 from routing import events, records
 from routing.config import RoutingConfig
 from routing.handoff import caller_from_call
-from routing.state import RoutingState
+from routing.state import RoutingState, StepResult
 
 ANSWERED_STATUSES = ("completed", "answered")
 
@@ -109,37 +109,46 @@ def whisper(
     return WhisperStep("bridge", call)
 
 
-def dial_result(
+def offer_of(client: redis.Redis, offer_id: str, call_sid: str) -> dict[str, str] | None:
+    """The open offer `offer_id` if it is one of this call's, else None."""
+    offer = RoutingState(client).offer(offer_id) if offer_id else None
+    return offer if offer is not None and offer.get("sid") == call_sid else None
+
+
+def take_back_missed(
     client: redis.Redis,
     session: Session,
     config: RoutingConfig,
-    offer_id: str,
-    call_sid: str,
+    offer: dict[str, str],
     dial_status: str,
     now: datetime,
-) -> DialStep:
-    """The dial of an offer ended: a talk that ends, or a miss that puts the caller back."""
+) -> DialStep | None:
+    """The agent never took the offered call: paused, and the caller back at the head of the line.
+
+    None when the agent took the call (its talk ended) or the offer moved on meanwhile.
+    """
+    if offer.get("accepted") == "1":
+        return None
     state = RoutingState(client)
-    now_ms = to_ms(now)
-    call = find_call(session, call_sid)
-    region = (call.region if call is not None else None) or "province"
-    offer = state.offer(offer_id) if offer_id else None
-    if offer is not None and offer.get("sid") == call_sid:
-        if offer.get("accepted") != "1":
-            step = state.release(offer_id, now_ms, config.requeue_priority_boost, pause=True)
-            if step.outcome == "ok":
-                records.mark_missed(
-                    session, call, step.agent_id or 0, offer_id, dial_status or "no_key", now
-                )
-                session.commit()
-                events.publish(client, "requeued", call_sid)
-                return DialStep("requeued", region)
-        if end_talk(client, session, config, offer_id, now, call):
-            return DialStep("talk_done", region)
-    action = back_in_line(state, session, call, now)
+    step = state.release(offer["id"], to_ms(now), config.requeue_priority_boost, pause=True)
+    if step.outcome != "ok":
+        return None
+    call = find_call(session, offer["sid"])
+    missed_why = dial_status or "no_key"
+    records.mark_missed(session, call, step.agent_id or 0, offer["id"], missed_why, now)
+    session.commit()
+    events.publish(client, "requeued", offer["sid"])
+    return DialStep("requeued", _region(call))
+
+
+def after_stale_dial(
+    client: redis.Redis, session: Session, call: Call | None, now: datetime
+) -> DialStep:
+    """A dial whose offer was no longer current: back in line, the end, or a talk already over."""
+    action = back_in_line(RoutingState(client), session, call, now)
     if action == "end" and call is not None and call.stage in ("wrap_up", "talking"):
-        return DialStep("talk_done", region)
-    return DialStep(action, region)
+        return DialStep("talk_done", _region(call))
+    return DialStep(action, _region(call))
 
 
 def end_talk(
@@ -149,22 +158,25 @@ def end_talk(
     offer_id: str,
     now: datetime,
     call: Call | None,
-) -> bool:
-    """End the talk of an accepted offer: the agent wraps up; False if it was not current."""
+) -> StepResult | None:
+    """End the talk of an accepted offer: the agent wraps up ('wrap_up', or 'idle' when there is
+    no wrap-up time); None if the offer was not current."""
     state = RoutingState(client)
     now_ms = to_ms(now)
     wrap_until = now_ms + 1000 * config.wrap_up_seconds
     step = state.finish(offer_id, now_ms, wrap_until)
     if step.outcome not in ("idle", "wrap_up"):
-        return False
+        return None
     if call is None or call.call_sid != step.call_sid:
         call = find_call(session, step.call_sid)
     talk = 0
     if call is not None:
         talk = records.mark_talk_ended(session, call, step.agent_id or 0, now)
-        if step.outcome == "idle":
-            records.mark_wrap_done(session, call, step.agent_id or 0, now)
     session.commit()
     state.record_handle_time(talk + config.wrap_up_seconds, config.handle_time_samples)
     events.publish(client, "agent", step.agent_id)
-    return True
+    return step
+
+
+def _region(call: Call | None) -> str:
+    return (call.region if call is not None else None) or "province"

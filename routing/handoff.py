@@ -14,13 +14,14 @@ from hotline.after_commit import after_commit
 from hotline.calls import add_event
 from hotline.clock import to_ms
 from hotline.models import Call
+from hotline.twiml import QUEUE_PREFIX
 from routing import events
 from routing.state import CallerState, RoutingState
 
 log = logging.getLogger("hotline.routing")
 
-QUEUE_WAIT_PATH = "/queue/wait"
-QUEUE_LEFT_PATH = "/queue/left"
+QUEUE_WAIT_PATH = f"{QUEUE_PREFIX}/wait"
+QUEUE_LEFT_PATH = f"{QUEUE_PREFIX}/left"
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.config_files import VoiceConfig
-from hotline.twiml import dial_contact
+from hotline.twiml import QUEUE_PREFIX, dial_contact
 from routing.config import QueuePrompts
 from routing.handoff import placement_for
 
 UrlFor = Callable[[str], str]
 
-WAIT_CHOICE_PATH = "/queue/wait-choice"
-OFFER_CHOICE_PATH = "/queue/offer-choice"
-VOICEMAIL_PATH = "/queue/voicemail"
-WHISPER_PATH = "/queue/whisper"
-DIAL_RESULT_PATH = "/queue/dial-result"
+WAIT_CHOICE_PATH = f"{QUEUE_PREFIX}/wait-choice"
+OFFER_CHOICE_PATH = f"{QUEUE_PREFIX}/offer-choice"
+VOICEMAIL_PATH = f"{QUEUE_PREFIX}/voicemail"
+WHISPER_PATH = f"{QUEUE_PREFIX}/whisper"
+DIAL_RESULT_PATH = f"{QUEUE_PREFIX}/dial-result"
 GATHER_TIMEOUT = 5
 WHISPER_TIMEOUT = 8
 VOICEMAIL_MAX_SECONDS = 120

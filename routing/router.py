@@ -17,17 +17,20 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import clock
 from hotline.calls import add_event, find_call
 from hotline.clock import to_ms
 from hotline.db import write_first
+from hotline.logs import call_context
 from hotline.models import Call
 from hotline.runtime import Runtime
 from hotline.telephony import Telephony, TelephonyError
+from hotline.twiml import QUEUE_PREFIX
 from routing import events, keys, policy, records
 from routing.config import RoutingConfig, load_routing_config
 from routing.eligibility import RosterEntry, on_duty
@@ -39,10 +42,28 @@ from routing.state import CallerState, RoutingState
 log = logging.getLogger("hotline.router")
 
 DEV_BASE_URL = "http://127.0.0.1:5000"
-CONNECT_PATH = "/queue/connect"
+CONNECT_PATH = f"{QUEUE_PREFIX}/connect"
 MIN_CYCLE_SECONDS = 0.01
 # Twilio answers these when the call to redirect no longer exists or is no longer in progress.
 CALL_GONE_CODES = frozenset({20404, 21220})
+
+
+class Lifecycle(Protocol):
+    """The call lifecycle points the router reaches (callbacks.lifecycle.CallLifecycle).
+
+    The router is handed one when its process is put together: routing never imports the
+    layers above it.
+    """
+
+    def call_ended(
+        self, session: Session, call: Call, status: str, now: datetime, queue_time: str = ""
+    ) -> None:
+        """The call is over (the router found it gone)."""
+
+    def wrap_up_over(
+        self, session: Session, call: Call | None, agent_id: int, now: datetime
+    ) -> None:
+        """The agent's wrap-up after this call is over."""
 
 
 @dataclass
@@ -78,10 +99,12 @@ class Router:
         self,
         runtime: Runtime,
         telephony: Telephony,
+        lifecycle: Lifecycle,
         config: RoutingConfig | None = None,
     ) -> None:
         self.runtime = runtime
         self.telephony = telephony
+        self.lifecycle = lifecycle
         self.config = config or load_routing_config(runtime.settings.config_dir)
         self.redis = runtime.redis
         self.state = RoutingState(self.redis)
@@ -138,7 +161,8 @@ class Router:
         by_sid = {caller.call_sid: caller for caller in callers}
         by_agent = {entry.agent_id: entry for entry in roster}
         for match in plan.matches:
-            self._offer(match, by_sid[match.call_sid], by_agent[match.agent_id], now, report)
+            with call_context(match.call_sid):
+                self._offer(match, by_sid[match.call_sid], by_agent[match.agent_id], now, report)
         return report
 
     def roster(self, now: datetime) -> list[RosterEntry]:
@@ -183,7 +207,7 @@ class Router:
                 continue
             report.wraps_ended += 1
             with self._writing() as session:
-                records.mark_wrap_done(session, find_call(session, call_sid), agent_id, now)
+                self.lifecycle.wrap_up_over(session, find_call(session, call_sid), agent_id, now)
                 session.commit()
 
     def _expire_offers(self, now: datetime, report: CycleReport) -> None:
@@ -313,16 +337,9 @@ class Router:
             log.info("caller %s is gone (%s); removed from routing", caller.call_sid, exc)
             with self._writing() as session:
                 call = session.scalars(select(Call).where(Call.call_sid == caller.call_sid)).one()
-                session.execute(
-                    update(Call)
-                    .where(Call.id == call.id, Call.stage == "ringing")
-                    .values(
-                        stage="ended", hangup_stage="ringing", outcome="abandoned",
-                        ended_at=now, agent_id=None,
-                        wait_seconds=records.seconds_between(call.queued_at, now),
-                    )
-                    .execution_options(synchronize_session=False)
-                )  # fmt: skip
+                if call.stage == "ringing":
+                    call.agent_id = None  # the agent never talked with this caller
+                    self.lifecycle.call_ended(session, call, "completed", now)
                 add_event(
                     session, call, "offer_failed", now, agent_id=agent.agent_id,
                     region=call.region, offer=offer_id, reason="call_gone", code=exc.code,

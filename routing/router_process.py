@@ -12,7 +12,7 @@ from hotline.runtime import Runtime
 from hotline.telephony import Telephony
 from routing.config import load_routing_config
 from routing.rebuild import RebuildReport, rebuild
-from routing.router import Router
+from routing.router import Lifecycle, Router
 
 log = logging.getLogger("hotline.router")
 
@@ -31,14 +31,14 @@ def rebuild_now(runtime: Runtime) -> RebuildReport:
         return rebuild(runtime.redis, session, config, clock.now())
 
 
-def run_router(runtime: Runtime, stop: threading.Event, beat: float = HEARTBEAT_SECONDS) -> None:
+def run_router(
+    runtime: Runtime, lifecycle: Lifecycle, stop: threading.Event, beat: float = HEARTBEAT_SECONDS
+) -> None:
     """Route calls until `stop` is set, refreshing a heartbeat key so operators see live routers."""
     key = heartbeat_key()
-    # The Twilio SDK logs every request at INFO: keep the router's log about routing.
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     # Announce at once, before the first cycle (which may have to rebuild the state).
     runtime.redis.set(key, "alive", ex=int(beat * 3))
-    router = Router(runtime, Telephony.from_settings(runtime.settings))
+    router = Router(runtime, Telephony.from_settings(runtime.settings), lifecycle)
     log.info("router started (%s)", key)
     try:
         router.run(stop, beat=beat, heartbeat=key)

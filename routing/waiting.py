@@ -1,27 +1,23 @@
-"""A caller waiting in line: what to announce, and leaving (call-back, voicemail, hang-up)."""
+"""A caller waiting in line: what to announce, and leaving the line (voicemail, hang-up)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callbacks.work_items.items import VOICEMAIL_SOURCE, need_of, open_work_item
 from hotline.calls import add_event, find_call
 from hotline.clock import to_ms
-from hotline.models import Call, Voicemail
-from hotline.phones import ANONYMOUS
+from hotline.models import Call
 from routing import events, records
 from routing.config import RoutingConfig
 from routing.handoff import caller_from_call
 from routing.policy import average_handle_seconds, expected_wait_seconds
 from routing.rebuild import call_history
-from routing.state import CallerState, RoutingState
+from routing.state import CallerState, RoutingState, StepResult
 
 SPEECH_SECONDS = 15  # roughly what the announcement and the offer take to say
 
@@ -87,7 +83,7 @@ def wait_view(
     )
 
 
-def _leave(
+def leave_queue(
     client: redis.Redis, config: RoutingConfig, call: Call, now: datetime
 ) -> CallerState | None | str:
     """Take a waiting caller out of routing; 'busy' if an offer is under way."""
@@ -97,40 +93,6 @@ def _leave(
     if step.outcome not in ("waiting", "missing"):
         return "busy"
     return before
-
-
-def choose_callback(
-    client: redis.Redis, session: Session, config: RoutingConfig, call_sid: str, now: datetime
-) -> str:
-    """The caller pressed 1 to be called back: 'ok', 'busy', 'anonymous' or 'gone'."""
-    call = find_call(session, call_sid)
-    if call is not None and call.stage == "ringing":
-        return "busy"  # an agent is being offered the call: the redirect is on its way
-    if call is None or call.stage != "queued":
-        return "gone"
-    if call.from_number == ANONYMOUS:
-        return "anonymous"
-    left = _leave(client, config, call, now)
-    if left == "busy":
-        return "busy"
-    cls = left.cls if isinstance(left, CallerState) else int(call.priority or 0)
-    # The request keeps the caller's place: call-backs are worked in enqueue order.
-    request = open_work_item(
-        session, call, "queue", now, replace(need_of(call), priority=cls),
-        created_at=call.queued_at or now,
-    )  # fmt: skip
-    if request is None:
-        return "anonymous"
-    call.stage = "ended"
-    call.outcome = "callback"
-    call.ended_at = now
-    call.wait_seconds = records.seconds_between(call.queued_at, now)
-    add_event(
-        session, call, "callback_requested", now, request_id=request.id, region=call.region,
-        priority=cls, source="queue",
-    )  # fmt: skip
-    session.commit()
-    return "ok"
 
 
 def choose_voicemail(
@@ -147,7 +109,7 @@ def choose_voicemail(
         return "busy"
     if call is None or call.stage != "queued":
         return "gone"
-    if _leave(client, config, call, now) == "busy":
+    if leave_queue(client, config, call, now) == "busy":
         return "busy"
     call.stage = "voicemail"
     call.wait_seconds = records.seconds_between(call.queued_at, now)
@@ -167,69 +129,22 @@ def leave_for_alternatives(
     add_event(session, call, "voicemail_offered", now, region=call.region, reason=reason)
 
 
-def callback_from_offer(session: Session, call: Call, now: datetime) -> str:
-    """A caller out of the queue chose a call-back: 'ok' or 'anonymous'."""
-    if call.from_number == ANONYMOUS:
-        return "anonymous"
-    existing = open_work_item(session, call, "queue", now, created_at=call.queued_at or now)
-    if existing is None:
-        return "anonymous"
-    call.stage = "ended"
-    call.outcome = "callback"
-    call.ended_at = now
-    add_event(
-        session, call, "callback_requested", now, request_id=existing.id, region=call.region,
-        source="queue",
-    )  # fmt: skip
-    return "ok"
-
-
-def record_voicemail(
-    session: Session, call: Call, params: Mapping[str, str], now: datetime
-) -> Voicemail | None:
-    """Store the recording the caller left (once per RecordingSid); None without a recording."""
-    url = (params.get("RecordingUrl") or "").strip()[:500]
-    sid = (params.get("RecordingSid") or "").strip()[:64] or None
-    duration = (params.get("RecordingDuration") or "").strip()
-    if not url.startswith("https://"):
-        add_event(session, call, "voicemail_empty", now, region=call.region)
-        return None
-    voicemail = None
-    if sid is not None:
-        voicemail = session.scalars(
-            select(Voicemail).where(Voicemail.recording_sid == sid)
-        ).one_or_none()
-    if voicemail is None:
-        voicemail = Voicemail(
-            call_id=call.id, caller_id=call.caller_id, region=call.region,
-            service=call.service, group=call.group, recording_url=url, recording_sid=sid,
-            duration_seconds=int(duration) if duration.isdigit() else None, status="pending",
-        )  # fmt: skip
-        session.add(voicemail)
-        session.flush()
-    open_work_item(session, call, VOICEMAIL_SOURCE, now, voicemail=voicemail)
-    call.recording_url = url
-    call.outcome = "voicemail"
-    add_event(
-        session, call, "voicemail_recorded", now, voicemail_id=voicemail.id, region=call.region,
-        duration=duration,
-    )  # fmt: skip
-    return voicemail
-
-
 def caller_gone(
     client: redis.Redis,
     session: Session,
     config: RoutingConfig,
     call: Call,
     now: datetime,
-) -> str:
-    """The caller hung up: take them out of routing at once (agent freed or into wrap-up)."""
+) -> StepResult:
+    """The caller hung up: take them out of routing at once (agent freed or into wrap-up).
+
+    The outcome is the caller's routing state before ('missing' when not in routing).
+    """
     state = RoutingState(client)
     now_ms = to_ms(now)
     step = state.remove(call.call_sid, now_ms, now_ms + 1000 * config.wrap_up_seconds)
     if step.outcome == "missing":
-        return step.outcome
+        return step
     agent_id = step.agent_id
     if step.outcome == "offered" and agent_id is not None:
         add_event(
@@ -242,8 +157,6 @@ def caller_gone(
             session, call, "talk_ended", now, agent_id=agent_id, region=call.region,
             talk_seconds=talk, by="caller_hangup",
         )  # fmt: skip
-        if config.wrap_up_seconds <= 0:
-            records.mark_wrap_done(session, call, agent_id, now)
         state.record_handle_time(talk + config.wrap_up_seconds, config.handle_time_samples)
     events.publish(client, "hangup", call.call_sid)
-    return step.outcome
+    return step

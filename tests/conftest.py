@@ -144,13 +144,14 @@ def routing_clock(app):
 @pytest.fixture
 def router(runtime, routing_clock, fake_twilio):  # noqa: F811
     """The router, run in-process one cycle at a time (router.run_once()) on the manual clock."""
+    from callbacks.lifecycle import CallLifecycle
     from hotline.telephony import Telephony
     from routing.router import Router
 
     credentials = runtime.settings.with_overrides(
         twilio_account_sid=fake_twilio.account_sid, twilio_auth_token=fake_twilio.auth_token
     )
-    return Router(runtime, Telephony.from_settings(credentials))
+    return Router(runtime, Telephony.from_settings(credentials), CallLifecycle(runtime))
 
 
 @pytest.fixture

@@ -24,6 +24,9 @@ from hotline.db import write_first
 from hotline.models import Call, CallbackAttempt, Caller, Consultation, Message, Survey
 from hotline.settings import Settings
 
+# A call that ended in one of these stages was answered: it is surveyed unless rated by phone.
+SURVEY_STAGES = ("talking", "wrap_up", "survey")
+
 
 def survey_key(call_id: int) -> str:
     """The idempotency key of a call's survey SMS."""

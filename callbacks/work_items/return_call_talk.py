@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from hotline.calls import add_event, find_call
 from hotline.models import Call, CallbackAttempt, CallbackRequest, CallEvent
 
-AGENT_PATH = "/voice/callback/agent"
 AGENT_ANSWERED = "callback_agent_answered"
 
 

@@ -26,12 +26,15 @@ from hotline.errors import Conflict, Forbidden, HotlineError, NotFound
 from hotline.models import Agent, CallbackAttempt, CallbackRequest
 from hotline.settings import Settings
 from hotline.telephony import Telephony, TelephonyError
+from hotline.twiml import VOICE_PREFIX
 from routing.agent_status import current_call, set_status
 from routing.records import agent_contact, seconds_between
 
-ANSWER_PATH = "/voice/callback/answer"
-STATUS_PATH = "/voice/callback/status"
-DIALED_PATH = "/voice/callback/dialed"
+RETURN_CALL_PREFIX = f"{VOICE_PREFIX}/callback"
+ANSWER_PATH = f"{RETURN_CALL_PREFIX}/answer"
+STATUS_PATH = f"{RETURN_CALL_PREFIX}/status"
+DIALED_PATH = f"{RETURN_CALL_PREFIX}/dialed"
+AGENT_PATH = f"{RETURN_CALL_PREFIX}/agent"  # the agent's leg answered
 # Outcomes of an attempt that did not reach the citizen: they count toward "unreachable".
 CITIZEN_FAILURES = {"no-answer": "no_answer", "busy": "busy", "failed": "failed",
                     "canceled": "canceled"}  # fmt: skip

@@ -9,7 +9,8 @@ import redis
 from sqlalchemy.exc import OperationalError
 
 from hotline.config_files import ConfigFileError
-from hotline.settings import SettingsError
+from hotline.logs import configure_logging
+from hotline.settings import SettingsError, load_settings
 
 
 class HotlineGroup(click.Group):
@@ -29,25 +30,42 @@ class HotlineGroup(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=HotlineGroup)
-def main() -> None:
-    """12348 legal hotline backend."""
-
-
-def _register() -> None:
+def _commands() -> list[click.Command]:
     from hotline.cli import accounts, classify, db, demo, flows, processes, seed, simulate
 
-    main.add_command(db.db)
-    main.add_command(seed.seed)
-    main.add_command(accounts.users)
-    main.add_command(accounts.shifts)
-    main.add_command(processes.serve)
-    main.add_command(processes.worker)
-    main.add_command(processes.router)
-    main.add_command(classify.classify)
-    main.add_command(flows.flows)
-    main.add_command(simulate.simulate)
-    main.add_command(demo.demo)
+    return [
+        db.db,
+        seed.seed,
+        accounts.users,
+        accounts.shifts,
+        processes.serve,
+        processes.worker,
+        processes.router,
+        classify.classify,
+        flows.flows,
+        simulate.simulate,
+        demo.demo,
+    ]
 
 
-_register()
+class HotlineCli(HotlineGroup):
+    """The `hotline` group: its commands are listed in `_commands`, logging set up first."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(command.name or "" for command in _commands())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return next((command for command in _commands() if command.name == cmd_name), None)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            configure_logging(load_settings().log_level)
+        except SettingsError as exc:
+            click.echo(f"configuration error: {exc}", err=True)
+            sys.exit(2)
+        return super().invoke(ctx)
+
+
+@click.group(cls=HotlineCli)
+def main() -> None:
+    """12348 legal hotline backend."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import subprocess
@@ -32,18 +31,17 @@ def worker() -> None:
 
     from callbacks.queues import QUEUES
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     rt = cli_runtime(needs_schema=False)
     resumed = resume_outbox(rt)
     if resumed:
-        click.echo(f"{resumed} SMS jobs lost with Redis are queued again")
+        click.echo(f"{resumed} jobs lost with Redis are queued again")
     queues = [Queue(name, connection=rt.redis) for name in QUEUES]
     Worker(queues, connection=rt.redis).work(with_scheduler=True)
 
 
 def resume_outbox(rt: Runtime) -> int:
-    """Queue the jobs Redis lost: pending SMS, missing follow-ups and SMS surveys (no doubles)."""
-    from callbacks.resume import resume_followups, resume_sms_surveys
+    """Queue the jobs Redis lost: pending SMS, follow-ups, SMS surveys, lifecycle steps."""
+    from callbacks.resume import resume_followups, resume_lifecycle_steps, resume_sms_surveys
     from callbacks.sms.config import load_sms_config
     from callbacks.sms.outbox import requeue_pending
 
@@ -54,6 +52,7 @@ def resume_outbox(rt: Runtime) -> int:
             requeue_pending(session, rt.redis, now, rt.settings)
             + resume_followups(session, rt.redis, now)
             + resume_sms_surveys(session, rt.redis, now, delay)
+            + resume_lifecycle_steps(session, rt.redis, now)
         )
 
 
@@ -66,9 +65,9 @@ def resume_outbox(rt: Runtime) -> int:
 )
 def router(rebuild_only: bool) -> None:
     """Run the router process until SIGTERM or SIGINT (or rebuild its state and exit)."""
+    from callbacks.lifecycle import CallLifecycle
     from routing.router_process import rebuild_now, run_router
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     rt = cli_runtime(needs_schema=rebuild_only)
     if rebuild_only:
         report = rebuild_now(rt)
@@ -80,7 +79,7 @@ def router(rebuild_only: bool) -> None:
         return
     stop = threading.Event()
     _stop_on_signals(stop)
-    run_router(rt, stop)
+    run_router(rt, CallLifecycle(rt), stop)
     rt.close()
 
 

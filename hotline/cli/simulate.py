@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from hotline import clock
 from hotline.times import SHANGHAI
+from hotline.twiml import INCOMING_PATH, STATUS_PATH
 
 SIM_URL = "http://simulate.local"
 MAX_REQUESTS = 200
@@ -73,7 +74,7 @@ class TerminalCall:
 
     def run(self) -> str:
         """Place the call and follow it until it ends or waits in a queue; how it ended."""
-        step: tuple[str, dict[str, str]] | None = (self.base_url + "/voice/incoming", {})
+        step: tuple[str, dict[str, str]] | None = (self.base_url + INCOMING_PATH, {})
         while step is not None and not self.ended:
             if self.requests >= MAX_REQUESTS:
                 self.ended = f"stopped after {MAX_REQUESTS} requests"
@@ -102,7 +103,7 @@ class TerminalCall:
         if not self.hung_up:
             self.hung_up = True
             params = {"CallStatus": "completed", "CallDuration": "60"}
-            self.post(self.base_url + "/voice/status", params)
+            self.post(self.base_url + STATUS_PATH, params)
 
     def verbs(self, verbs: list[ET.Element], doc_url: str) -> tuple[str, dict[str, str]] | None:
         """Act out the verbs of one answer; the next request, or None when the call stops."""

@@ -22,10 +22,11 @@ from urllib.parse import urljoin
 import requests
 from twilio.request_validator import RequestValidator
 
+from hotline.twiml import FALLBACK_PATH, INCOMING_PATH, STATUS_PATH
+
 MAX_REQUESTS = 400
 SAY_SECONDS = 0.2  # a prompt takes this long to "play" (the demo does not wait for real speech)
 HTTP_TIMEOUT = 20.0
-FALLBACK_PATH = "/voice/fallback"
 
 
 class CallFailed(Exception):
@@ -177,7 +178,7 @@ class LiveCall:
     def run(self) -> CallRecord:
         """Place the call and follow it to its end."""
         try:
-            self._follow(Step(self.base_url + "/voice/incoming"))
+            self._follow(Step(self.base_url + INCOMING_PATH))
         except _HungUp:
             pass
         except (CallFailed, requests.RequestException) as exc:
@@ -386,7 +387,7 @@ class LiveCall:
         duration = str(int(time.monotonic() - self.started))
         params = {"CallStatus": "completed", "CallDuration": duration}
         try:
-            self.send(Step(self.base_url + "/voice/status", params))
+            self.send(Step(self.base_url + STATUS_PATH, params))
         except requests.RequestException as exc:
             self.record.error = self.record.error or f"status callback failed: {exc}"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from hotline.config_files import load_fallback_config, load_voice_config
+from hotline.logs import configure_logging
 from hotline.runtime import Runtime
 from hotline.settings import Settings, load_settings
 from hotline.web.extensions import bind_runtime, db, redis_store
@@ -34,21 +34,18 @@ class DatabaseId(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-def configure_logging(level: str) -> None:
-    """One line per record, with time and logger name, on stderr."""
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("hotline").setLevel(level)
-
-
 def create_app(
     config: Settings | Mapping[str, Any] | None = None, runtime: Runtime | None = None
 ) -> Flask:
     """Build the app from Settings (or overrides of the environment's settings)."""
     settings = runtime.settings if runtime is not None else _resolve_settings(config)
     configure_logging(settings.log_level)
-    app = Flask("hotline", instance_path=str(settings.instance_dir))
+    app = Flask(
+        "hotline",
+        instance_path=str(settings.instance_dir),
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -75,18 +72,29 @@ def create_app(
     db.init_app(app)
     redis_store.init_app(app)
 
-    from hotline.web import api, errors, health, ivr, prometheus, queue, sms, voice
-    from hotline.web import return_calls as callback_calls
+    from hotline.web import (
+        api,
+        errors,
+        health,
+        ivr,
+        prometheus,
+        queue,
+        return_calls,
+        sms,
+        twilio_auth,
+        voice,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(ivr.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(queue.bp)
-    app.register_blueprint(callback_calls.bp)
+    app.register_blueprint(return_calls.bp)
     app.register_blueprint(prometheus.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
+    twilio_auth.log_call_sids(app)
 
     from hotline.web import pages
 

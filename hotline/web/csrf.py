@@ -10,13 +10,13 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from hotline.twiml import TWILIO_PATH_PREFIXES
 from hotline.web.login_session import SESSION_LIFETIME
 
 csrf = CSRFProtect()
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Twilio-facing paths: authenticated by X-Twilio-Signature, never by a browser session.
-WEBHOOK_PREFIXES = ("/voice/", "/sms/", "/queue/", "/ivr/")
 
 # Pages load nothing from another host; the browser phone talks to Twilio's signalling and
 # media servers only (connect-src / media from the Voice SDK itself, never scripts).
@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _check_page_csrf():  # type: ignore[no-untyped-def]
         path = request.path
-        if path.startswith("/api/") or path.startswith(WEBHOOK_PREFIXES):
+        if path.startswith("/api/") or path.startswith(TWILIO_PATH_PREFIXES):
             return None  # API: checked by token_required when the session authenticates
         protect_session_request()
         return None
@@ -66,7 +66,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response):  # type: ignore[no-untyped-def]
-        if request.path.startswith(WEBHOOK_PREFIXES):
+        if request.path.startswith(TWILIO_PATH_PREFIXES):
             return response
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -13,10 +13,6 @@ from hotline.web.extensions import rollback_quietly
 log = logging.getLogger("hotline.web")
 
 
-def _wants_xml() -> bool:
-    return request.path.startswith(("/voice/", "/sms/"))
-
-
 def register(app: Flask) -> None:
     """Install the error handlers on the app."""
 

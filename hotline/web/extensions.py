@@ -10,6 +10,7 @@ import redis
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
+from callbacks.lifecycle import CallLifecycle
 from hotline.db import take_write_lock_first, write_first
 from hotline.runtime import Runtime
 
@@ -20,6 +21,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def runtime() -> Runtime:
     """The Runtime of the current app."""
     return current_app.extensions[RUNTIME_KEY]
+
+
+def lifecycle() -> CallLifecycle:
+    """The call lifecycle on the current app's Runtime."""
+    return CallLifecycle(runtime())
 
 
 class Database:

@@ -19,6 +19,7 @@ from hotline import clock
 from hotline.calls import find_call, get_or_create_call
 from hotline.models import Call, Survey
 from hotline.settings import Settings
+from hotline.twiml import IVR_PREFIX
 from hotline.web.extensions import db, redis_store
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
@@ -37,7 +38,7 @@ from ivr_flows.engine import (
 )
 from ivr_flows.survey_nodes import IVR_CHANNEL
 
-bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+bp = Blueprint("ivr", __name__, url_prefix=IVR_PREFIX)
 
 ENGINE_KEY = "hotline.ivr_engine"
 SURVEY_ENGINE_KEY = "hotline.ivr_survey_engine"

@@ -31,6 +31,7 @@ from prometheus_client import (
 from callbacks.queues import QUEUES
 from hotline.errors import Forbidden, Unauthorized
 from hotline.settings import Settings
+from hotline.twiml import TWILIO_PATH_PREFIXES
 from hotline.web.api.security import bearer_token
 from hotline.web.extensions import redis_store
 from hotline.web.prometheus_collector import LiveStateCollector
@@ -39,13 +40,12 @@ from routing.regions import PROVINCE, load_regions
 bp = Blueprint("prometheus", __name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-WEBHOOK_PREFIXES = ("/voice/", "/sms/", "/queue/")
 # Twilio gives up on a webhook after 15 s; most answers should take a few milliseconds.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
 
 WEBHOOK_SECONDS = Histogram(
     "hotline_webhook_duration_seconds",
-    "Time to answer a Twilio webhook (/voice, /sms, /queue), by endpoint",
+    "Time to answer a Twilio webhook (/voice, /ivr, /queue, /sms), by endpoint",
     ["endpoint"],
     buckets=LATENCY_BUCKETS,
     registry=None,  # exported by the per-scrape registry below
@@ -55,7 +55,7 @@ _START = "prometheus_started_at"
 
 @bp.before_app_request
 def _start_timer() -> None:
-    if request.path.startswith(WEBHOOK_PREFIXES):
+    if request.path.startswith(TWILIO_PATH_PREFIXES):
         g.setdefault(_START, time.perf_counter())
 
 

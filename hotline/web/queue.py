@@ -13,19 +13,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, has_app_context, request
+from flask import Blueprint, current_app, request
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from callbacks.status.calls import add_final_status_hook
 from callbacks.status.queue_exit import record_queue_exit
+from callbacks.work_items import from_queue
 from hotline import clock
 from hotline.calls import find_call
 from hotline.models import Call
 from hotline.settings import Settings
 from hotline.taxonomy import load_taxonomy
-from hotline.twiml import FALLBACK_PATH
-from hotline.web.extensions import db, redis_store, runtime
+from hotline.twiml import FALLBACK_PATH, QUEUE_PREFIX
+from hotline.web.extensions import db, lifecycle, redis_store, runtime
 from hotline.web.ivr import start_survey
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
@@ -37,7 +37,7 @@ from routing.rebuild import ensure_built
 from routing.regions import PROVINCE, load_regions
 from routing.state import RoutingState
 
-bp = Blueprint("queue", __name__, url_prefix="/queue")
+bp = Blueprint("queue", __name__, url_prefix=QUEUE_PREFIX)
 
 
 def settings() -> Settings:
@@ -119,7 +119,7 @@ def wait_choice():  # type: ignore[no-untyped-def]
     digits = request.form.get("Digits", "").strip()
     offer_mode = request.args.get("mode") == "offer"
     if digits == "1":
-        outcome = waiting.choose_callback(client, session, config, call_sid, clock.now())
+        outcome = from_queue.choose_callback(client, session, config, call_sid, clock.now())
         if outcome == "ok":
             return _answer(session, twiml.leave_queue(say))
         if outcome == "anonymous":
@@ -152,10 +152,11 @@ def left():  # type: ignore[no-untyped-def]
     moment = clock.now()
     say = speaker()
     result = request.form.get("QueueResult", "")
-    call = record_queue_exit(session, request.form, moment)
+    call = record_queue_exit(session, request.form)
     if call is None or result == "hangup":
         if call is not None:
-            waiting.caller_gone(client, session, routing_config(), call, moment)
+            queue_time = request.form.get("QueueTime", "")
+            lifecycle().call_ended(session, call, "completed", moment, queue_time)
         return _answer(session, _hangup())
     if result == "leave":
         if call.outcome == "callback":
@@ -270,10 +271,8 @@ def dial_result():  # type: ignore[no-untyped-def]
     call_sid = require_call_sid()
     _live_state()
     session = db.session
-    step = connecting.dial_result(
-        redis_store.client,
+    step = lifecycle().agent_leg_ended(
         session,
-        routing_config(),
         request.args.get("offer", ""),
         call_sid,
         request.form.get("DialCallStatus", ""),
@@ -307,7 +306,7 @@ def offer_choice():  # type: ignore[no-untyped-def]
     if call is None:
         return _answer(session, twiml.voicemail(say))
     if request.form.get("Digits", "").strip() == "1":
-        if waiting.callback_from_offer(session, call, clock.now()) == "ok":
+        if from_queue.callback_from_offer(session, call, clock.now()) == "ok":
             return _answer(session, twiml.goodbye(say, "callback_done"))
         call.stage = "voicemail"
         return _answer(session, twiml.voicemail(say, "callback_anonymous"))
@@ -325,19 +324,6 @@ def voicemail():  # type: ignore[no-untyped-def]
     call = find_call(session, call_sid)
     recorded = None
     if call is not None:
-        recorded = waiting.record_voicemail(session, call, request.form, clock.now())
+        recorded = from_queue.record_voicemail(session, call, request.form, clock.now())
     key = "voicemail_done" if recorded is not None else "voicemail_none"
     return _answer(session, twiml.goodbye(speaker(), key))
-
-
-# ----- the status callback ---------------------------------------------------------------------
-
-
-def _take_out_of_routing(session: Session, call: Call, stage_before: str) -> None:
-    """A final call status for a caller in routing: remove them from the live state at once."""
-    if stage_before not in ("queued", "ringing", "talking") or not has_app_context():
-        return
-    waiting.caller_gone(redis_store.client, session, routing_config(), call, clock.now())
-
-
-add_final_status_hook(_take_out_of_routing)

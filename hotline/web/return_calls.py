@@ -20,13 +20,13 @@ from hotline import clock
 from hotline.models import CallbackAttempt, CallbackRequest
 from hotline.settings import Settings
 from hotline.twiml import dial_contact, say
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import db, lifecycle, redis_store
 from hotline.web.presenters import region_label, work_item_source_label
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
 from routing.queue_twiml import WHISPER_TIMEOUT
 
-bp = Blueprint("callback_calls", __name__, url_prefix="/voice/callback")
+bp = Blueprint("return_calls", __name__, url_prefix=attempts.RETURN_CALL_PREFIX)
 
 
 def settings() -> Settings:
@@ -78,9 +78,7 @@ def answer():  # type: ignore[no-untyped-def]
         timeout=config().agent_ring_seconds,
         time_limit=config().talk_limit_seconds,
     )
-    dial_contact(
-        dial, contact, f"{public_base_url()}{callback_talk.AGENT_PATH}?attempt={attempt.id}"
-    )
+    dial_contact(dial, contact, f"{public_base_url()}{attempts.AGENT_PATH}?attempt={attempt.id}")
     return _answer(response)
 
 
@@ -112,7 +110,7 @@ def agent():  # type: ignore[no-untyped-def]
         response = VoiceResponse()
         gather = response.gather(
             num_digits=1,
-            action=f"{public_base_url()}{callback_talk.AGENT_PATH}?attempt={attempt.id}",
+            action=f"{public_base_url()}{attempts.AGENT_PATH}?attempt={attempt.id}",
             method="POST",
             timeout=WHISPER_TIMEOUT,
         )
@@ -150,7 +148,7 @@ def status():  # type: ignore[no-untyped-def]
     """The outbound call's status: recorded on the call; a final one ends the attempt."""
     require_call_sid()
     session = db.session
-    apply_call_status(session, request.form)
+    apply_call_status(lifecycle(), session, request.form)
     attempt = current_attempt()
     if attempt is not None:
         status_text = request.form.get("CallStatus", "").strip()

@@ -1,35 +1,27 @@
-"""Twilio messaging webhooks (inbound SMS, message status) and the SMS survey after a call."""
+"""Twilio messaging webhooks: inbound SMS and outbound messages' delivery status."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, has_app_context, request
-from sqlalchemy.orm import Session
+from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from callbacks.sms.config import load_sms_config
-from callbacks.sms.inbound import answer_inbound
+from callbacks.inbound_sms import answer_inbound
 from callbacks.sms.webhooks import (
     apply_message_status,
     record_inbound_sms,
     remember_early_status,
 )
-from callbacks.status.calls import add_final_status_hook
-from callbacks.surveys.sms_survey import enqueue_sms_survey
 from hotline import clock
-from hotline.after_commit import after_commit
 from hotline.errors import BadRequest
-from hotline.models import Call
 from hotline.settings import Settings
+from hotline.twiml import SMS_PREFIX
 from hotline.web.extensions import db, redis_store
 from hotline.web.twilio_auth import twilio_signed
 
-bp = Blueprint("sms", __name__, url_prefix="/sms")
+bp = Blueprint("sms", __name__, url_prefix=SMS_PREFIX)
 log = logging.getLogger("hotline.sms")
-
-# A call that ended in one of these stages was answered: survey it unless rated by phone.
-SURVEY_STAGES = frozenset({"talking", "wrap_up", "survey"})
 
 
 def settings() -> Settings:
@@ -81,14 +73,3 @@ def status():  # type: ignore[no-untyped-def]
         remember_early_status(redis_store.client, request.form)
     session.commit()
     return _empty_twiml()
-
-
-def _survey_after_call(session: Session, call: Call, stage_before: str) -> None:
-    """A call that ended after it was answered: queue its SMS survey for after the delay."""
-    if stage_before not in SURVEY_STAGES or call.answered_at is None or not has_app_context():
-        return
-    delay = load_sms_config(settings().config_dir).survey_delay
-    after_commit(session, enqueue_sms_survey, redis_store.client, call.id, delay)
-
-
-add_final_status_hook(_survey_after_call)

@@ -1,4 +1,4 @@
-"""Verification of X-Twilio-Signature on every Twilio-facing endpoint."""
+"""Twilio-facing requests: X-Twilio-Signature verified, and the CallSid named in their logs."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import Flask, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 
+from hotline.logs import bind_call_sid, unbind_call_sid
 from hotline.settings import Settings
+from hotline.twiml import TWILIO_PATH_PREFIXES
 
 log = logging.getLogger("hotline.webhooks")
 
@@ -53,3 +55,18 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def log_call_sids(app: Flask) -> None:
+    """Make every log line of a Twilio webhook carry its CallSid (`call_sid=`)."""
+
+    @app.before_request
+    def _bind() -> None:
+        if request.path.startswith(TWILIO_PATH_PREFIXES):
+            g.call_sid_token = bind_call_sid(request.form.get("CallSid", "")[:64])
+
+    @app.teardown_request
+    def _unbind(_exc: BaseException | None) -> None:
+        token = g.pop("call_sid_token", None)
+        if token is not None:
+            unbind_call_sid(token)

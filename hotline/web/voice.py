@@ -7,13 +7,13 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks.status.calls import apply_call_status
 from hotline.calls import add_event, get_or_create_call
-from hotline.twiml import fallback_answer
-from hotline.web.extensions import db
+from hotline.twiml import VOICE_PREFIX, fallback_answer
+from hotline.web.extensions import db, lifecycle
 from hotline.web.ivr import start_flow
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
 
-bp = Blueprint("voice", __name__, url_prefix="/voice")
+bp = Blueprint("voice", __name__, url_prefix=VOICE_PREFIX)
 
 
 @bp.post("/incoming")
@@ -39,7 +39,7 @@ def status():  # type: ignore[no-untyped-def]
     """The call status callback: record the status and, when final, end the call."""
     require_call_sid()
     session = db.session
-    apply_call_status(session, request.form)
+    apply_call_status(lifecycle(), session, request.form)
     session.commit()
     return twiml_response(str(VoiceResponse()))
 

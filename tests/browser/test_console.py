@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from rq import Queue
 from sqlalchemy import select
 
+from callbacks.lifecycle import CallLifecycle
 from callbacks.work_items.items import open_work_item
 from hotline import clock
 from hotline.calls import get_or_create_call
@@ -102,7 +103,7 @@ def queue_call(db_session, runtime) -> str:
 
 def route_once(runtime, fake_api, call_sid: str) -> str:
     """One router cycle; returns the offer id of the caller's redirect."""
-    report = Router(runtime, Telephony(runtime.settings)).run_once()
+    report = Router(runtime, Telephony(runtime.settings), CallLifecycle(runtime)).run_once()
     assert report.offered == 1, report
     (redirect,) = fake_api.requests_to(f"/Calls/{call_sid}.json", "POST")
     return parse_qs(urlsplit(redirect.form["Url"]).query)["offer"][0]
