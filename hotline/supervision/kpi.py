@@ -65,6 +65,18 @@ Disposition = Literal[
     "waiting",
 ]
 DimensionKey = Literal["region", "group", "service", "agent"]
+# How an offered call counts: the first of these whose test holds (`disposition_tests`; the
+# report's SQL, supervision/reports/queries.py, builds its CASE from the same order and tests of
+# the same names), else "abandoned": a hang-up in the queue or while an agent was rung.
+DISPOSITION_ORDER: tuple[Disposition, ...] = (
+    "answered",
+    "callback",
+    "voicemail",
+    "other",
+    "waiting",
+    "short_abandon",
+)
+ABANDONED: Disposition = "abandoned"
 
 
 @dataclass(frozen=True)
@@ -200,21 +212,51 @@ def disposition(
     """How a call counts: not_offered, answered, abandoned, short_abandon, callback, …"""
     if record.queued_at is None:
         return "not_offered"
-    if record.answered_at is not None or record.outcome == "answered":
-        return "answered"
-    if record.callback or record.outcome in CALLBACK_OUTCOMES:
-        return "callback"
-    if record.outcome in VOICEMAIL_OUTCOMES:
-        return "voicemail"
-    if record.outcome in OTHER_OUTCOMES:
-        return "other"
-    if record.outcome is None and record.ended_at is None:
-        return "waiting"
-    # Hung up in the queue or while an agent was ringing. An unknown wait counts in full.
-    wait = record.wait
-    if wait is not None and wait < short_abandon_seconds:
-        return "short_abandon"
-    return "abandoned"
+    tests = disposition_tests(record, short_abandon_seconds)
+    return next((name for name in DISPOSITION_ORDER if tests[name]), ABANDONED)
+
+
+def disposition_tests(record: CallRecord, short_abandon_seconds: float) -> dict[str, bool]:
+    """Whether an offered call passes the test of each disposition of DISPOSITION_ORDER."""
+    wait = record.wait  # unknown: the caller counts as having waited in full
+    return {
+        "answered": record.answered_at is not None or record.outcome == "answered",
+        "callback": record.callback or record.outcome in CALLBACK_OUTCOMES,
+        "voicemail": record.outcome in VOICEMAIL_OUTCOMES,
+        "other": record.outcome in OTHER_OUTCOMES,
+        "waiting": record.outcome is None and record.ended_at is None,
+        "short_abandon": wait is not None and wait < short_abandon_seconds,
+    }
+
+
+def answered_rate(answered: int, abandoned: int) -> float | None:
+    """Answered ÷ (answered + abandoned); short abandons, call-backs and voicemails are out."""
+    return _ratio(answered, answered + abandoned)
+
+
+def abandon_rate(answered: int, abandoned: int) -> float | None:
+    """Abandoned ÷ (answered + abandoned)."""
+    return _ratio(abandoned, answered + abandoned)
+
+
+def service_level(within_target: int, answered: int, abandoned: int) -> float | None:
+    """Answered within T (wait <= T) ÷ (answered + abandoned)."""
+    return _ratio(within_target, answered + abandoned)
+
+
+def satisfied_share(satisfied: int, ratings: int) -> float | None:
+    """CSAT: ratings of 4-5 ÷ all ratings."""
+    return _ratio(satisfied, ratings)
+
+
+def response_rate(rated_answered: int, answered: int) -> float | None:
+    """Answered calls with at least one rating ÷ answered calls."""
+    return _ratio(rated_answered, answered)
+
+
+def average(total: float, count: int) -> float | None:
+    """A mean from its sum and count (ASA over answered waits, AHT over handled calls)."""
+    return _ratio(total, count)
 
 
 def merge_duplicates(records: Iterable[CallRecord]) -> list[CallRecord]:
@@ -269,7 +311,6 @@ def summarize(
             in_region += record.answered_region == record.region
 
     answered, abandoned = counts["answered"], counts["abandoned"]
-    handled = answered + abandoned
     longest_now = None
     if now is not None and waiting_since:
         longest_now = max(_seconds(min(waiting_since), now), 0.0)
@@ -286,9 +327,9 @@ def summarize(
         answered_in_region=in_region,
         overflowed=overflowed,
         requeued=requeued,
-        answered_rate=_ratio(answered, handled),
-        abandon_rate=_ratio(abandoned, handled),
-        service_level=_ratio(within, handled),
+        answered_rate=answered_rate(answered, abandoned),
+        abandon_rate=abandon_rate(answered, abandoned),
+        service_level=service_level(within, answered, abandoned),
         in_region_share=_ratio(in_region, region_known),
         asa_seconds=_mean(waits),
         aht_seconds=_mean(handles),
@@ -363,7 +404,7 @@ def csat(ratings: Iterable[int | None]) -> float | None:
     for rating in given:
         if rating not in RATING_SCALE:
             raise ValueError(f"rating {rating!r} is not on the 1-5 scale")
-    return _ratio(sum(r in SATISFIED_RATINGS for r in given), len(given))
+    return satisfied_share(sum(r in SATISFIED_RATINGS for r in given), len(given))
 
 
 def survey_response_rate(
@@ -372,7 +413,7 @@ def survey_response_rate(
     """Rated answered calls / answered calls (a call rated twice counts once)."""
     answered = {r.call_sid for r in merge_duplicates(records) if disposition(r) == "answered"}
     rated = answered.intersection(rated_call_sids)
-    return _ratio(len(rated), len(answered))
+    return response_rate(len(rated), len(answered))
 
 
 def occupancy(talk_plus_wrap_seconds: float, staffed_seconds: float) -> float | None:
@@ -404,7 +445,7 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 
 def _mean(values: Sequence[float]) -> float | None:
-    return None if not values else sum(values) / len(values)
+    return average(sum(values), len(values))
 
 
 def _number(value: Any) -> float | None:

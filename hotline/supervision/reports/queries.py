@@ -1,7 +1,7 @@
 """KPI tallies in SQL: one GROUP BY over the calls queued in a time range, never all history.
 
 Each call is classified by a CASE expression that mirrors `supervision.kpi.CallRecord.from_call`
-and `kpi.disposition` (tests/hotline/supervision/test_reports_consistency.py proves both agree):
+and `kpi.disposition`, whose order it shares (test_reports_consistency.py proves both agree):
 
 - the wait runs from the first queueing (the earlier of `calls.queued_at` and the first
   `enqueued` event) to the answer, else the stored wait, else the hang-up;
@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Call, CallEvent, Survey
 from hotline.supervision.kpi import (
+    ABANDONED,
     CALLBACK_OUTCOMES,
+    DISPOSITION_ORDER,
     OTHER_OUTCOMES,
     SATISFIED_RATINGS,
     SERVICE_LEVEL_SECONDS,
@@ -104,18 +106,18 @@ def _count(condition: Any, name: str) -> Any:
 def _classified_calls(start: datetime, end: datetime, region: str | None) -> Any:
     """One row per call queued around the range: its keys, disposition, wait, handle, ratings."""
     timed = _timed_calls(start, end, region)
-    disposition = case(
-        (timed.c.answered == 1, "answered"),
-        (
-            or_(timed.c.outcome.in_(sorted(CALLBACK_OUTCOMES)), timed.c.queue_callback == 1),
-            "callback",
+    # The tests of kpi.disposition_tests, in SQL; the CASE tries them in kpi's order.
+    tests = {
+        "answered": timed.c.answered == 1,
+        "callback": or_(
+            timed.c.outcome.in_(sorted(CALLBACK_OUTCOMES)), timed.c.queue_callback == 1
         ),
-        (timed.c.outcome.in_(sorted(VOICEMAIL_OUTCOMES)), "voicemail"),
-        (timed.c.outcome.in_(sorted(OTHER_OUTCOMES)), "other"),
-        (and_(timed.c.outcome.is_(None), timed.c.ended_at.is_(None)), "waiting"),
-        (and_(timed.c.wait.is_not(None), timed.c.wait < SHORT_ABANDON_SECONDS), "short_abandon"),
-        else_="abandoned",
-    )
+        "voicemail": timed.c.outcome.in_(sorted(VOICEMAIL_OUTCOMES)),
+        "other": timed.c.outcome.in_(sorted(OTHER_OUTCOMES)),
+        "waiting": and_(timed.c.outcome.is_(None), timed.c.ended_at.is_(None)),
+        "short_abandon": and_(timed.c.wait.is_not(None), timed.c.wait < SHORT_ABANDON_SECONDS),
+    }
+    disposition = case(*((tests[name], name) for name in DISPOSITION_ORDER), else_=ABANDONED)
     return select(
         *(timed.c[name] for name in ("region", "group", "service", "agent", "first_queued")),
         utc_hour(timed.c.first_queued).label("utc_hour"),

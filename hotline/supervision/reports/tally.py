@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from hotline.supervision import kpi
+
 # The KPI fields of every report row, in column order (the JSON API's contract).
 KPI_FIELDS = (
     "offered",
@@ -97,19 +99,18 @@ class Tally:
 
     def figures(self) -> dict[str, Any]:
         """The KPI fields: counts, and rates that are None when their denominator is 0."""
-        handled = self.answered + self.abandoned
         return {
             "offered": self.offered,
             "answered": self.answered,
             "abandoned": self.abandoned,
             "short_abandons": self.short_abandons,
             "callbacks": self.callbacks,
-            "answered_rate": _ratio(self.answered, handled),
-            "service_level": _ratio(self.within_target, handled),
-            "asa_seconds": _ratio(self.wait_sum, self.wait_count),
-            "aht_seconds": _ratio(self.handle_sum, self.handle_count),
-            "csat": _ratio(self.satisfied, self.ratings),
-            "survey_response_rate": _ratio(self.rated_answered, self.answered),
+            "answered_rate": kpi.answered_rate(self.answered, self.abandoned),
+            "service_level": kpi.service_level(self.within_target, self.answered, self.abandoned),
+            "asa_seconds": kpi.average(self.wait_sum, self.wait_count),
+            "aht_seconds": kpi.average(self.handle_sum, self.handle_count),
+            "csat": kpi.satisfied_share(self.satisfied, self.ratings),
+            "survey_response_rate": kpi.response_rate(self.rated_answered, self.answered),
         }
 
 
@@ -119,7 +120,3 @@ def total(tallies: Any) -> Tally:
     for tally in tallies:
         result = result + tally
     return result
-
-
-def _ratio(numerator: float, denominator: float) -> float | None:
-    return None if denominator == 0 else numerator / denominator
