@@ -31,6 +31,7 @@ from callbacks.surveys.sms_survey import open_survey_for
 from hotline.models import Caller, Message, Survey
 from hotline.settings import Settings
 from hotline.times import to_local
+from hotline.workdays import load_calendar
 
 
 class _Reply:
@@ -82,6 +83,7 @@ class _Reply:
             self.now,
             raw_reply=self.message.body,
             comment=parsed.comment,
+            calendar=load_calendar(self.settings.config_dir),
         )
         self.message.survey_id = survey.id
         self.send(caller, "survey_thanks", f"survey_thanks:{survey.id}", survey)

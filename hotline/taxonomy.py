@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from hotline.config_files import ConfigFileError, load_yaml
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+
+from hotline.config_files import ConfigModel, load_config, or_empty
 
 
 @dataclass(frozen=True)
@@ -74,26 +77,60 @@ class Taxonomy:
         return skills
 
 
+class TopicGroup(ConfigModel):
+    """A group of topics.yaml: its name and topics."""
+
+    name: str = ""
+    topics: tuple[str, ...] = Field(min_length=1)
+
+
+class TopicService(ConfigModel):
+    """A service of topics.yaml: its menu digit and name."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a digit may be written unquoted
+
+    digit: str
+    name: str
+
+
+class TopicsFile(ConfigModel):
+    """config/topics.yaml: groups by digit, services by code and the default topic."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a group digit may be written unquoted
+
+    groups: dict[str, TopicGroup]
+    services: Annotated[dict[str, TopicService], or_empty({})] = {}
+    default_topic: str
+
+    @field_validator("groups")
+    @classmethod
+    def _each_topic_in_one_group(cls, groups: dict[str, TopicGroup]) -> dict[str, TopicGroup]:
+        seen: set[str] = set()
+        for topic in (topic for group in groups.values() for topic in group.topics):
+            if topic in seen:
+                raise ValueError(f"has the topic {topic!r} in two groups")
+            seen.add(topic)
+        return groups
+
+    @field_validator("default_topic")
+    @classmethod
+    def _default_topic_is_a_topic(cls, topic: str, info: ValidationInfo) -> str:
+        groups = info.data.get("groups")  # absent when the groups were refused
+        topics = {t for group in (groups or {}).values() for t in group.topics}
+        if groups is not None and topic not in topics:
+            raise ValueError(f"must be one of the topics, not {topic!r}")
+        return topic
+
+    def taxonomy(self) -> Taxonomy:
+        """The services, groups and default topic in menu order."""
+        return Taxonomy(
+            services=tuple(Service(c, s.digit, s.name) for c, s in self.services.items()),
+            groups=tuple(Group(d, g.name, g.topics) for d, g in self.groups.items()),
+            default_topic=self.default_topic,
+        )
+
+
 @lru_cache(maxsize=8)
 def load_taxonomy(config_dir: Path) -> Taxonomy:
     """Read and check config/topics.yaml."""
-    path = config_dir / "topics.yaml"
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("groups"), dict):
-        raise ConfigFileError(f"{path}: 'groups' must be a mapping")
-    groups = []
-    for digit, item in data["groups"].items():
-        if not isinstance(item, dict) or not item.get("topics"):
-            raise ConfigFileError(f"{path}: group {digit} needs a name and topics")
-        groups.append(Group(str(digit), str(item.get("name", "")), tuple(item["topics"])))
-    services = [
-        Service(code, str(item["digit"]), str(item["name"]))
-        for code, item in (data.get("services") or {}).items()
-    ]
-    all_topics = [topic for group in groups for topic in group.topics]
-    if len(all_topics) != len(set(all_topics)):
-        raise ConfigFileError(f"{path}: a topic appears in two groups")
-    default_topic = str(data.get("default_topic", ""))
-    if default_topic not in all_topics:
-        raise ConfigFileError(f"{path}: default_topic must be one of the topics")
-    return Taxonomy(tuple(services), tuple(groups), default_topic)
+    return load_config(config_dir, "topics.yaml", TopicsFile).taxonomy()

@@ -15,6 +15,9 @@ from typing import Any
 import jieba
 import yaml
 
+from hotline.config_files import load_config
+from hotline.taxonomy import TopicsFile
+
 jieba.setLogLevel(logging.WARNING)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -77,14 +80,12 @@ class TopicClassifier:
 
     def __init__(self, topics_path: Path, lexicon_path: Path) -> None:
         """Load the taxonomy and the lexicon, train naive Bayes and build the lookup table."""
-        taxonomy = _load_yaml(topics_path)
-        self.default_topic: str = taxonomy["default_topic"]
-        self.topic_group: dict[str, str] = {}
-        for group, spec in taxonomy["groups"].items():
-            for topic in spec["topics"]:
-                self.topic_group[str(topic)] = str(group)
-        if self.default_topic not in self.topic_group:
-            raise ValueError(f"default topic {self.default_topic!r} is in no group")
+        topics_path = Path(topics_path)
+        taxonomy = load_config(topics_path.parent, topics_path.name, TopicsFile).taxonomy()
+        self.default_topic: str = taxonomy.default_topic
+        self.topic_group: dict[str, str] = {
+            topic: group.digit for group in taxonomy.groups for topic in group.topics
+        }
         self.topics: tuple[str, ...] = tuple(self.topic_group)  # taxonomy order, for ties
         self.groups: tuple[str, ...] = tuple(dict.fromkeys(self.topic_group.values()))
         # Topic indices per group, in taxonomy order.

@@ -6,9 +6,11 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-from hotline.config_files import ConfigFileError, load_yaml
+from pydantic import AfterValidator, ConfigDict, RootModel
+
+from hotline.config_files import load_config
 
 
 class _Blank(dict):
@@ -34,21 +36,27 @@ class Prompts:
         return self.texts[key].format_map(values)
 
 
+def _checked_prompt(text: str) -> str:
+    """A non-empty prompt text whose {placeholders} are plain names, stripped."""
+    if not text.strip():
+        raise ValueError("must be a non-empty text")
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name]
+    except ValueError as exc:
+        raise ValueError(f"has a bad placeholder: {exc}") from None
+    if any(not name.isidentifier() for name in fields):
+        raise ValueError("must use plain names as placeholders")
+    return text.strip()
+
+
+class PromptsFile(RootModel[dict[str, Annotated[str, AfterValidator(_checked_prompt)]]]):
+    """config/prompts.yaml: a mapping of prompt key to text."""
+
+    model_config = ConfigDict(frozen=True)
+    entry_name: ClassVar[str] = "prompt"
+
+
 def load_prompts(config_dir: Path) -> Prompts:
     """Read and check config/prompts.yaml (a mapping of key to non-empty text)."""
     path = config_dir / "prompts.yaml"
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigFileError(f"{path}: must be a mapping of prompt key to text")
-    texts: dict[str, str] = {}
-    for key, text in data.items():
-        if not isinstance(text, str) or not text.strip():
-            raise ConfigFileError(f"{path}: prompt '{key}' must be a non-empty text")
-        try:
-            fields = [name for _, name, _, _ in string.Formatter().parse(text) if name]
-        except ValueError as exc:
-            raise ConfigFileError(f"{path}: prompt '{key}' has a bad placeholder: {exc}") from None
-        if any(not name.isidentifier() for name in fields):
-            raise ConfigFileError(f"{path}: prompt '{key}' placeholders must be plain names")
-        texts[str(key)] = text.strip()
-    return Prompts(path=path, texts=texts)
+    return Prompts(path=path, texts=load_config(config_dir, path.name, PromptsFile).root)

@@ -74,7 +74,7 @@ class Answer:
             attrs["num_digits"] = num_digits
         attrs["finish_on_key"] = finish_on_key
         if speech:
-            attrs["language"] = self.voice.speech_language
+            attrs["language"] = self.voice.speech.language
             attrs["speech_timeout"] = "auto"
             if hints:
                 attrs["hints"] = ",".join(hints)[:2000]

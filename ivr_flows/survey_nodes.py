@@ -68,7 +68,14 @@ class SurveyNode(Kind):
         if survey.rating is not None:
             turn.event(node, "already_rated", input=key, rating=survey.rating)
         else:
-            task = record_rating(turn.session, survey, RATING_KEYS[key], turn.now, raw_reply=key)
+            task = record_rating(
+                turn.session,
+                survey,
+                RATING_KEYS[key],
+                turn.now,
+                raw_reply=key,
+                calendar=turn.resources.hours.calendar,
+            )
             turn.event(node, "rated", rating=survey.rating, return_visit=task.id if task else None)
         turn.say(node.get("thanks_prompt"))
         return node["next"]

@@ -5,37 +5,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
 import phonenumbers
 from phonenumbers import geocoder
+from pydantic import field_validator
 
-from hotline.config_files import ConfigFileError, load_yaml
+from hotline.config_files import ConfigModel, NonEmptyText, load_config, or_empty
 from hotline.phones import ANONYMOUS
 
 PROVINCE = "province"
 
 
-@dataclass(frozen=True)
-class Office:
+class Office(ConfigModel):
     """A public office named in follow-up messages."""
 
     name: str
-    address: str
+    address: str = ""
     phone: str
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(ConfigModel):
     """A city-level region with its area code, neighbours and offices."""
 
-    code: str
-    name: str
-    area_code: str
-    geocode: str
-    neighbours: tuple[str, ...]
+    code: NonEmptyText
+    name: NonEmptyText
+    area_code: NonEmptyText
+    geocode: NonEmptyText
+    neighbours: Annotated[tuple[str, ...], or_empty(())] = ()
     legal_aid_centre: Office
     mediation_office: Office
+
+    @field_validator("code")
+    @classmethod
+    def _not_the_province(cls, code: str) -> str:
+        if code == PROVINCE:
+            raise ValueError(f"must not be '{PROVINCE}' (the province pool)")
+        return code
 
 
 @dataclass(frozen=True)
@@ -98,54 +104,54 @@ class RegionLookup:
     reason: str
 
 
-def _office(data: Any, path: Path, where: str) -> Office:
-    if not isinstance(data, dict) or not all(
-        isinstance(data.get(k), str) for k in ("name", "phone")
-    ):
-        raise ConfigFileError(f"{path}: {where} needs name and phone")
-    return Office(name=data["name"], address=str(data.get("address", "")), phone=data["phone"])
+class Province(ConfigModel):
+    """The province of regions.yaml: its name, geocoder prefix and offices."""
+
+    code: str = PROVINCE
+    name: str = ""
+    geocode_prefix: str = ""
+    legal_aid_centre: Office
+    mediation_office: Office
+
+    @field_validator("code")
+    @classmethod
+    def _the_province_code(cls, code: str) -> str:
+        if code != PROVINCE:
+            raise ValueError(f"must be '{PROVINCE}'")
+        return code
+
+
+class RegionsFile(ConfigModel):
+    """config/regions.yaml: the province and its regions."""
+
+    province: Province
+    regions: tuple[Region, ...]
+
+    @field_validator("regions")
+    @classmethod
+    def _codes_and_neighbours_known(cls, regions: tuple[Region, ...]) -> tuple[Region, ...]:
+        codes = [region.code for region in regions]
+        twice = sorted({code for code in codes if codes.count(code) > 1})
+        if twice:
+            raise ValueError(f"has the code '{twice[0]}' twice")
+        for region in regions:
+            unknown = sorted(set(region.neighbours) - set(codes))
+            if unknown:
+                raise ValueError(f"has '{region.code}' naming unknown neighbours {unknown}")
+        return regions
+
+    def directory(self) -> RegionDirectory:
+        """The regions of the province, to look callers up in."""
+        return RegionDirectory(
+            province_name=self.province.name,
+            geocode_prefix=self.province.geocode_prefix,
+            regions=self.regions,
+            province_legal_aid_centre=self.province.legal_aid_centre,
+            province_mediation_office=self.province.mediation_office,
+        )
 
 
 @lru_cache(maxsize=8)
 def load_regions(config_dir: Path) -> RegionDirectory:
     """Read and check config/regions.yaml."""
-    path = config_dir / "regions.yaml"
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("regions"), list):
-        raise ConfigFileError(f"{path}: 'regions' must be a list")
-    province = data.get("province") or {}
-    regions = []
-    for index, item in enumerate(data["regions"]):
-        where = f"regions[{index}]"
-        if not isinstance(item, dict):
-            raise ConfigFileError(f"{path}: {where} must be a mapping")
-        for key in ("code", "name", "area_code", "geocode"):
-            if not isinstance(item.get(key), str) or not item[key]:
-                raise ConfigFileError(f"{path}: {where}.{key} must be a non-empty string")
-        regions.append(
-            Region(
-                code=item["code"],
-                name=item["name"],
-                area_code=item["area_code"],
-                geocode=item["geocode"],
-                neighbours=tuple(item.get("neighbours") or ()),
-                legal_aid_centre=_office(item.get("legal_aid_centre"), path, where),
-                mediation_office=_office(item.get("mediation_office"), path, where),
-            )
-        )
-    codes = [r.code for r in regions]
-    if len(set(codes)) != len(codes) or PROVINCE in codes:
-        raise ConfigFileError(f"{path}: region codes must be unique and not '{PROVINCE}'")
-    for region in regions:
-        unknown = set(region.neighbours) - set(codes)
-        if unknown:
-            raise ConfigFileError(
-                f"{path}: {region.code} names unknown neighbours {sorted(unknown)}"
-            )
-    return RegionDirectory(
-        province_name=str(province.get("name", "")),
-        geocode_prefix=str(province.get("geocode_prefix", "")),
-        regions=tuple(regions),
-        province_legal_aid_centre=_office(province.get("legal_aid_centre"), path, "province"),
-        province_mediation_office=_office(province.get("mediation_office"), path, "province"),
-    )
+    return load_config(config_dir, "regions.yaml", RegionsFile).directory()

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from hotline.config_files import ConfigFileError, load_yaml
+from pydantic import BeforeValidator
+
+from callbacks.sms.followup_text import load_sms_templates
+from hotline.config_files import ConfigModel, PositiveWholeNumber, load_config
 
 REPLY_TEXT_KEYS = ("survey", "survey_thanks", "reply_help", "optout_confirm")
 
@@ -26,52 +29,59 @@ class SmsConfig:
     retry_intervals: tuple[int, ...]
 
 
-def _clock_time(value: Any, path: Path, key: str) -> time:
+def _clock_time(value: Any) -> time:
+    """A wall-clock time "HH:MM"."""
     try:
         hours, minutes = str(value).split(":")
         return time(int(hours), int(minutes))
     except ValueError:
-        raise ConfigFileError(f"{path}: '{key}' must be a time HH:MM, not {value!r}") from None
+        raise ValueError(f"must be a time HH:MM, not {value!r}") from None
 
 
-def _positive_int(data: dict[str, Any], path: Path, key: str) -> int:
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigFileError(f"{path}: '{key}' must be a positive whole number")
-    return value
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+
+
+class QuietHours(ConfigModel):
+    """When no SMS is sent (Asia/Shanghai)."""
+
+    start: ClockTime
+    end: ClockTime
+
+
+class RateLimit(ConfigModel):
+    """At most max_messages SMS to one number in each window of window_seconds."""
+
+    max_messages: PositiveWholeNumber
+    window_seconds: PositiveWholeNumber
+
+
+class SmsFile(ConfigModel):
+    """config/sms.yaml."""
+
+    quiet_hours: QuietHours
+    rate_limit: RateLimit
+    max_segments: PositiveWholeNumber
+    survey_delay_seconds: PositiveWholeNumber
+    reply_window_days: PositiveWholeNumber
+    retry_intervals: tuple[PositiveWholeNumber, ...]
 
 
 def load_sms_config(config_dir: Path) -> SmsConfig:
     """Read and check config/sms.yaml."""
-    path = config_dir / "sms.yaml"
-    data: Any = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigFileError(f"{path}: expected a mapping")
-    quiet = data.get("quiet_hours") or {}
-    rate = data.get("rate_limit") or {}
-    if not isinstance(quiet, dict) or not isinstance(rate, dict):
-        raise ConfigFileError(f"{path}: 'quiet_hours' and 'rate_limit' must be mappings")
-    retries = data.get("retry_intervals")
-    if not isinstance(retries, list) or not all(isinstance(s, int) and s > 0 for s in retries):
-        raise ConfigFileError(f"{path}: 'retry_intervals' must be a list of positive seconds")
+    sms = load_config(config_dir, "sms.yaml", SmsFile)
     return SmsConfig(
-        quiet_start=_clock_time(quiet.get("start"), path, "quiet_hours.start"),
-        quiet_end=_clock_time(quiet.get("end"), path, "quiet_hours.end"),
-        rate_max_messages=_positive_int(rate, path, "max_messages"),
-        rate_window_seconds=_positive_int(rate, path, "window_seconds"),
-        max_segments=_positive_int(data, path, "max_segments"),
-        survey_delay=timedelta(seconds=_positive_int(data, path, "survey_delay_seconds")),
-        reply_window=timedelta(days=_positive_int(data, path, "reply_window_days")),
-        retry_intervals=tuple(retries),
+        quiet_start=sms.quiet_hours.start,
+        quiet_end=sms.quiet_hours.end,
+        rate_max_messages=sms.rate_limit.max_messages,
+        rate_window_seconds=sms.rate_limit.window_seconds,
+        max_segments=sms.max_segments,
+        survey_delay=timedelta(seconds=sms.survey_delay_seconds),
+        reply_window=timedelta(days=sms.reply_window_days),
+        retry_intervals=sms.retry_intervals,
     )
 
 
 def load_reply_texts(config_dir: Path) -> dict[str, str]:
     """The survey, thanks, help and opt-out texts of config/sms_templates.yaml."""
-    path = config_dir / "sms_templates.yaml"
-    data: Any = load_yaml(path)
-    texts = {key: data.get(key) for key in REPLY_TEXT_KEYS} if isinstance(data, dict) else {}
-    missing = [key for key in REPLY_TEXT_KEYS if not isinstance(texts.get(key), str)]
-    if missing:
-        raise ConfigFileError(f"{path}: missing texts: {', '.join(missing)}")
-    return {key: str(value) for key, value in texts.items()}
+    templates = load_sms_templates(config_dir)
+    return {key: getattr(templates, key) for key in REPLY_TEXT_KEYS}

@@ -1,41 +1,41 @@
-"""The follow-up SMS text of a consultation, from config/sms_templates.yaml."""
+"""The texts of config/sms_templates.yaml, and the follow-up SMS text of a consultation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
-from hotline.config_files import ConfigFileError, load_yaml
+from pydantic import field_validator
+
+from hotline.config_files import ConfigModel, load_config, or_empty
 from hotline.consultations import DISPOSITIONS
 from routing.regions import Office, RegionDirectory
 
 
-@dataclass(frozen=True)
-class SmsTemplates:
-    """The follow-up template, one next step per disposition, and the hotline hours."""
+class SmsTemplates(ConfigModel):
+    """config/sms_templates.yaml: the follow-up, its next steps, and the survey and reply texts."""
 
     followup: str
     next_steps: dict[str, str]
-    default_referral: dict[str, str]
-    hotline_hours: str
+    default_referral: Annotated[dict[str, str], or_empty({})] = {}
+    hotline_hours: str = ""
+    survey: str
+    survey_thanks: str
+    reply_help: str
+    optout_confirm: str
+
+    @field_validator("next_steps")
+    @classmethod
+    def _one_per_disposition(cls, steps: dict[str, str]) -> dict[str, str]:
+        missing = [disposition for disposition in DISPOSITIONS if disposition not in steps]
+        if missing:
+            raise ValueError(f"needs a text for each disposition, none for {', '.join(missing)}")
+        return steps
 
 
 def load_sms_templates(config_dir: Path) -> SmsTemplates:
     """Read and check config/sms_templates.yaml."""
-    path = config_dir / "sms_templates.yaml"
-    data: Any = load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("followup"), str):
-        raise ConfigFileError(f"{path}: 'followup' must be a text")
-    steps = data.get("next_steps")
-    if not isinstance(steps, dict) or set(DISPOSITIONS) - set(steps):
-        raise ConfigFileError(f"{path}: 'next_steps' needs one text per disposition")
-    return SmsTemplates(
-        followup=data["followup"],
-        next_steps={str(k): str(v) for k, v in steps.items()},
-        default_referral={str(k): str(v) for k, v in (data.get("default_referral") or {}).items()},
-        hotline_hours=str(data.get("hotline_hours", "")),
-    )
+    return load_config(config_dir, "sms_templates.yaml", SmsTemplates)
 
 
 def office_for(regions: RegionDirectory, region_code: str | None, disposition: str) -> Office:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.models import Call, ReturnVisit, Survey
-from hotline.workdays import one_working_day_after
+from hotline.workdays import OFFICIAL_CALENDAR, WorkingCalendar
 
 RATING_SCALE = (1, 2, 3, 4, 5)
 # Ratings that count as dissatisfied: each one is called back (回访).
@@ -28,8 +28,9 @@ def record_rating(
     *,
     raw_reply: str | None = None,
     comment: str | None = None,
+    calendar: WorkingCalendar = OFFICIAL_CALENDAR,
 ) -> ReturnVisit | None:
-    """Store a 1-5 rating on a survey; a rating of 1-2 opens (once) a 回访 task, returned."""
+    """Store a 1-5 rating; 1-2 opens (once) a 回访 task due on `calendar`, returned."""
     if rating not in RATING_SCALE:
         raise InvalidRating(f"rating must be 1-5, not {rating!r}")
     survey.rating = rating
@@ -41,12 +42,14 @@ def record_rating(
     _fill_from_call(session, survey)
     session.flush()
     if rating in RETURN_VISIT_RATINGS:
-        return open_return_visit(session, survey, now)
+        return open_return_visit(session, survey, now, calendar)
     return None
 
 
-def open_return_visit(session: Session, survey: Survey, now: datetime) -> ReturnVisit:
-    """The survey's 回访 task, created once, due within one working day of `now`."""
+def open_return_visit(
+    session: Session, survey: Survey, now: datetime, calendar: WorkingCalendar
+) -> ReturnVisit:
+    """The survey's 回访 task, created once, due one working day of `calendar` after `now`."""
     existing = session.scalars(
         select(ReturnVisit).where(ReturnVisit.survey_id == survey.id)
     ).one_or_none()
@@ -61,7 +64,7 @@ def open_return_visit(session: Session, survey: Survey, now: datetime) -> Return
         region=survey.region,
         rating=survey.rating or 1,
         status="open",
-        due_at=one_working_day_after(now),
+        due_at=calendar.one_working_day_after(now),
         created_at=now,
     )
     try:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from hotline.config_files import ConfigFileError, load_yaml
+from pydantic import Field, field_validator
+
+from hotline.config_files import ConfigModel, load_config
 
 CENTRE = "centre"
 REGION = "region"
@@ -38,27 +40,46 @@ class Alert:
         return asdict(self)
 
 
-def _number(data: Any, path: Path, section: str, key: str, kind: type) -> Any:
-    value = (data.get(section) or {}).get(key) if isinstance(data, dict) else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigFileError(f"{path}: '{section}.{key}' must be a number")
-    if value < 0:
-        raise ConfigFileError(f"{path}: '{section}.{key}' cannot be negative")
-    return kind(value)
+# Thresholds as YAML numbers: true/false and "20" are refused.
+Count = Annotated[int, Field(strict=True, ge=0)]
+
+
+class ServiceLevelAlert(ConfigModel):
+    """The service_level: section of alerts.yaml."""
+
+    below: Annotated[float, Field(strict=True)]
+    min_offered: Count
+    min_offered_region: Count
+
+    @field_validator("below")
+    @classmethod
+    def _a_share(cls, below: float) -> float:
+        if not 0 <= below <= 1:
+            raise ValueError("must be a share between 0 and 1")
+        return below
+
+
+class LongestWaitAlert(ConfigModel):
+    """The longest_wait: section of alerts.yaml."""
+
+    above_seconds: Annotated[float, Field(strict=True, ge=0)]
+
+
+class AlertsFile(ConfigModel):
+    """config/alerts.yaml."""
+
+    service_level: ServiceLevelAlert
+    longest_wait: LongestWaitAlert
 
 
 def load_alert_thresholds(config_dir: Path) -> AlertThresholds:
     """Read config/alerts.yaml."""
-    path = config_dir / "alerts.yaml"
-    data = load_yaml(path)
-    below = _number(data, path, "service_level", "below", float)
-    if below > 1:
-        raise ConfigFileError(f"{path}: 'service_level.below' is a share between 0 and 1")
+    alerts = load_config(config_dir, "alerts.yaml", AlertsFile)
     return AlertThresholds(
-        service_level_below=below,
-        min_offered=_number(data, path, "service_level", "min_offered", int),
-        min_offered_region=_number(data, path, "service_level", "min_offered_region", int),
-        longest_wait_above_seconds=_number(data, path, "longest_wait", "above_seconds", float),
+        service_level_below=alerts.service_level.below,
+        min_offered=alerts.service_level.min_offered,
+        min_offered_region=alerts.service_level.min_offered_region,
+        longest_wait_above_seconds=alerts.longest_wait.above_seconds,
     )
 
 

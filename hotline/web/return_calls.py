@@ -42,7 +42,7 @@ def config() -> CallbackConfig:
 def spoken(key: str, hang_up: bool = True, response: VoiceResponse | None = None) -> VoiceResponse:
     """A response (a new one, or this one) that says a call-back prompt (and hangs up)."""
     response = response if response is not None else VoiceResponse()
-    say(response, config().prompts[key], current_app.config["HOTLINE_VOICE"])
+    say(response, getattr(config().prompts, key), current_app.config["HOTLINE_VOICE"])
     if hang_up:
         response.hangup()
     return response

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from hotline import workdays
 from hotline.config_files import ConfigFileError
-from ivr_flows import hours
 from ivr_flows.hours import ServiceHours, load_hours, parse_hours
 from tests.ivr_flows.support import CONFIG_DIR, OFFICE_HOURS
 
@@ -18,7 +18,7 @@ PATH = Path("config/hours.yaml")
 
 @pytest.fixture(autouse=True)
 def fresh_year_warnings(monkeypatch):
-    monkeypatch.setattr(hours, "_warned_years", set())
+    monkeypatch.setattr(workdays, "_warned_years", set())
 
 
 def at(iso: str) -> datetime:

@@ -49,3 +49,12 @@ def test_the_graph_has_every_node_and_edge():
         assert f"n_{node.id}" in text
     edges = sum(len(node.edges) for node in flow.nodes.values())
     assert text.count(" --> ") + text.count("-->|") == edges + 1  # plus the start arrow
+
+
+def test_a_prompt_problem_names_the_file_the_prompt_and_the_reason(tmp_path):
+    config = copy_config(tmp_path, prompts={"welcome": "您好", "goodbye": "  "})
+    with pytest.raises(ConfigFileError) as caught:
+        load_prompts(config)
+    assert (
+        str(caught.value) == f"{config / 'prompts.yaml'}: prompt 'goodbye' must be a non-empty text"
+    )

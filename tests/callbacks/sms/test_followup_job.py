@@ -17,6 +17,7 @@ from callbacks.sms.jobs import (
 from callbacks.sms.review import failed_messages
 from callbacks.sms.segments import segment_count
 from hotline.after_commit import after_commit, pending
+from hotline.config_files import ConfigFileError
 from hotline.models import Consultation, Message
 from routing.regions import load_regions
 from tests.callbacks.sms.sms_support import release_scheduled, scheduled_ids, sms_requests
@@ -212,3 +213,15 @@ def test_the_text_names_the_next_step_and_the_office(
     assert text.startswith("【12348法律服务】")
     assert "HL12348-20261127-000123" in text and expected in text
     assert "{" not in text and len(text) <= 200
+
+
+def test_the_templates_need_a_next_step_per_disposition(tmp_path, base_settings):
+    text = (base_settings.config_dir / "sms_templates.yaml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("  callback:")]
+    (tmp_path / "sms_templates.yaml").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ConfigFileError) as caught:
+        load_sms_templates(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'sms_templates.yaml'}: "
+        "'next_steps' needs a text for each disposition, none for callback"
+    )

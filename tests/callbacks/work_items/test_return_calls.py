@@ -10,6 +10,8 @@ from rq.job import Job
 from sqlalchemy import select
 
 from callbacks.sms.outbox import send_job_id
+from callbacks.work_items.return_call_config import load_callback_config
+from hotline.config_files import ConfigFileError
 from hotline.models import (
     Agent,
     Call,
@@ -292,3 +294,16 @@ def test_an_unknown_attempt_gets_a_polite_goodbye_not_an_error(evening, attempt)
         AUTH_TOKEN,
     )  # fmt: skip
     assert status.status_code == 200
+
+
+def test_the_whisper_may_only_name_the_source_and_the_region(tmp_path, settings):
+    text = (settings.config_dir / "callbacks.yaml").read_text(encoding="utf-8")
+    (tmp_path / "callbacks.yaml").write_text(
+        text.replace("12348回拨：{source}", "12348回拨：{agent}"), encoding="utf-8"
+    )
+    with pytest.raises(ConfigFileError) as caught:
+        load_callback_config(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'callbacks.yaml'}: "
+        "'prompts.agent_whisper' may only use {source} and {region}: 'agent'"
+    )

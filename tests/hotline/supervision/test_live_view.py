@@ -240,3 +240,16 @@ def test_the_snapshot_is_cached_briefly_until_routing_changes(db_session, runtim
     RoutingState(runtime.redis).enqueue(caller_from_call(waiting))
     moved = live_snapshot(db_session, runtime.redis, setup, NOW + timedelta(seconds=3.5))
     assert moved["queue"]["waiting"] == 4  # a routing change is seen at once
+
+
+def test_an_alerts_problem_names_the_file_the_key_and_the_reason(tmp_path):
+    (tmp_path / "alerts.yaml").write_text(
+        "service_level: {below: 0.8, min_offered: 20, min_offered_region: -1}\n"
+        "longest_wait: {above_seconds: 120}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigFileError) as caught:
+        load_alert_thresholds(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'alerts.yaml'}: 'service_level.min_offered_region' must be at least 0"
+    )

@@ -7,8 +7,8 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from hotline import workdays
 from hotline.models import CallbackRequest, Voicemail
-from ivr_flows import hours
 from tests.conftest import AUTH_TOKEN
 from tests.ivr_flows.support import (
     HARBIN_LANDLINE,
@@ -31,7 +31,7 @@ OPEN = ["welcome:said", "hours_check:branched", "service_menu:prompted"]
 
 @pytest.fixture(autouse=True)
 def fresh_year_warnings(monkeypatch):
-    monkeypatch.setattr(hours, "_warned_years", set())
+    monkeypatch.setattr(workdays, "_warned_years", set())
 
 
 def office_caller(runtime, tmp_path, when: str, **hours_config):
