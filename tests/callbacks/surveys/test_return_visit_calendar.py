@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from callbacks.sms.jobs import send_sms_survey
 from callbacks.surveys.ratings import record_rating
+from callbacks.surveys.sms_survey import send_sms_survey
 from hotline.models import ReturnVisit, Survey
 from hotline.workdays import load_calendar
 from tests.callbacks.sms.sms_support import make_answered_call, sms_from, work
