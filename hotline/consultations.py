@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.calls import add_event
 from hotline.errors import BadRequest, Conflict, Forbidden
 from hotline.models import Agent, Call, Caller, CaseNumberCounter, Consultation, User
+from hotline.models.vocabulary import SUPERVISOR_ROLES
 from hotline.phones import ANONYMOUS
 from hotline.taxonomy import Taxonomy
 from hotline.times import to_local
@@ -32,8 +33,6 @@ DISPOSITIONS: dict[str, str] = {
     "callback": "需回拨",
     "complaint_forwarded": "投诉已转办",
 }
-
-SUPERVISOR_ROLES = ("supervisor", "admin")
 
 
 @dataclass(frozen=True)

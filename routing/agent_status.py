@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 from hotline.calls import find_call
 from hotline.clock import to_ms
 from hotline.models import Agent, Call
+from hotline.models.vocabulary import AGENT_STATUSES
 from hotline.phones import mask
 from routing import events
 from routing.records import seconds_between
 from routing.state import RoutingState
 
-AGENT_STATUSES = ("available", "break", "offline")
 LIVE_CALL_STAGES = ("ringing", "talking", "wrap_up")
 
 

@@ -24,7 +24,8 @@ from hotline.db import write_first
 from hotline.models import Call, CallbackAttempt, Caller, Consultation, Message, Survey
 from hotline.settings import Settings
 
-# A call that ended in one of these stages was answered: it is surveyed unless rated by phone.
+# Stages of a call that was answered: the caller may be surveyed (by phone once the talk ends,
+# by SMS once the call ended there) unless they rated it by phone.
 SURVEY_STAGES = ("talking", "wrap_up", "survey")
 
 

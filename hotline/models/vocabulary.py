@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 SERVICES = ("consultation", "legal_aid", "mediation", "notary_forensic", "complaint", "operator")
-ROLES = ("lawyer", "mediator", "legal_aid", "supervisor", "admin")
 AGENT_ROLES = ("lawyer", "mediator", "legal_aid")
-AGENT_STATUSES = ("offline", "available", "break")
+SUPERVISOR_ROLES = ("supervisor", "admin")
+ROLES = AGENT_ROLES + SUPERVISOR_ROLES
+# What an agent chooses to be; what they are doing (ringing, talking, …) is routing's live state.
+AGENT_STATUSES = ("available", "break", "offline")
 CALL_STAGES = ("ivr", "queued", "ringing", "talking", "wrap_up", "survey", "voicemail", "ended")
 CALL_DIRECTIONS = ("inbound", "outbound")
 MESSAGE_DIRECTIONS = ("outbound", "inbound")

@@ -15,6 +15,7 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from callbacks.surveys.sms_survey import SURVEY_STAGES
 from hotline import clock
 from hotline.calls import find_call, get_or_create_call
 from hotline.models import Call, Survey
@@ -43,8 +44,6 @@ bp = Blueprint("ivr", __name__, url_prefix=IVR_PREFIX)
 ENGINE_KEY = "hotline.ivr_engine"
 SURVEY_ENGINE_KEY = "hotline.ivr_survey_engine"
 SURVEY_EVENT = "ivr_survey"  # the call-event kind of the survey's steps
-# Stages a caller may enter the survey from ("survey" again: a retried dial-result webhook).
-SURVEY_FROM_STAGES = ("talking", "wrap_up", "survey")
 # Call statuses of a caller who is gone: a Dial action Twilio posts after the caller hung up.
 CALLER_GONE_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 # app.config key tests and `hotline simulate` may set:
@@ -124,7 +123,7 @@ def start_survey(session: Session, call_sid: str, caller_status: str) -> str | N
         return None
     moved = session.execute(
         update(Call)
-        .where(Call.id == call.id, Call.stage.in_(SURVEY_FROM_STAGES))
+        .where(Call.id == call.id, Call.stage.in_(SURVEY_STAGES))
         .values(stage="survey")
         .execution_options(synchronize_session="fetch")
     )

@@ -14,19 +14,19 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from hotline import clock
 from hotline.clock import to_ms
-from hotline.supervision import live_view as live_metrics
+from hotline.supervision import live_view
+from hotline.supervision.live_view import AGENT_STATES
 from routing.state import AgentState, RoutingState
 
 log = logging.getLogger("hotline.metrics")
 
 # Every state of the live view (/live), so a state with nobody in it still shows 0.
-AGENT_STATES = ("offline", "break", "paused", "available", "ringing", "talking", "wrap_up")
 
 
 def agent_state(agent: AgentState) -> str:
     """The agent's state as the live view names it (its call first, then pause and status)."""
     # With a live state the database's agent row is not read.
-    state, _since = live_metrics.agent_state(agent, None, {}, 0)  # type: ignore[arg-type]
+    state, _since = live_view.agent_state(agent, None, {}, 0)  # type: ignore[arg-type]
     return state
 
 

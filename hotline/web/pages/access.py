@@ -9,9 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import g, redirect, render_template, request, url_for
 
-from hotline.consultations import SUPERVISOR_ROLES
 from hotline.models import User
-from hotline.models.vocabulary import AGENT_ROLES
+from hotline.models.vocabulary import AGENT_ROLES, SUPERVISOR_ROLES
 from hotline.web.extensions import db
 from hotline.web.login_session import session_user
 
