@@ -17,10 +17,20 @@ from hotline.models import Agent, Call
 from routing.policy import STAGE_NAMES
 
 
-def _move(session: Session, call: Call, expected: tuple[str, ...], **values: Any) -> bool:
+def _move(
+    session: Session,
+    call: Call,
+    expected: tuple[str, ...],
+    held_by: int | None = None,
+    **values: Any,
+) -> bool:
+    """Move the call on if it is in an expected stage (and, given `held_by`, that agent's)."""
+    conditions = [Call.id == call.id, Call.stage.in_(expected)]
+    if held_by:
+        conditions.append(Call.agent_id == held_by)
     result = session.execute(
         update(Call)
-        .where(Call.id == call.id, Call.stage.in_(expected))
+        .where(*conditions)
         .values(**values)
         .execution_options(synchronize_session="fetch")
     )
@@ -64,8 +74,12 @@ def mark_offered(
 def undo_offered(
     session: Session, call: Call, agent_id: int, offer_id: str, reason: str, now: datetime
 ) -> None:
-    """ringing -> queued after an offer the telephony could not carry out."""
-    _move(session, call, ("ringing",), stage="queued", agent_id=None)
+    """ringing -> queued after an offer the telephony could not carry out.
+
+    Only while the call still rings for that agent: a newer offer to another agent, made as soon
+    as the live state had the caller back, is not undone.
+    """
+    _move(session, call, ("ringing",), held_by=agent_id, stage="queued", agent_id=None)
     add_event(
         session, call, "offer_failed", now, agent_id=agent_id, region=call.region,
         offer=offer_id, reason=reason,
@@ -108,7 +122,9 @@ def mark_missed(
         )
     if call is None:
         return
-    _move(session, call, ("ringing",), stage="queued", agent_id=None)
+    # Only while it rings for this agent: the router may have offered the caller to another
+    # agent as soon as the live state had them back in line.
+    _move(session, call, ("ringing",), held_by=agent_id, stage="queued", agent_id=None)
     kind = "agent_missed" if pause_agent else "offer_expired"
     add_event(
         session, call, kind, now, agent_id=agent_id, region=call.region, offer=offer_id,
