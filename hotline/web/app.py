@@ -75,8 +75,9 @@ def create_app(
     db.init_app(app)
     redis_store.init_app(app)
 
-    from hotline.web import api, errors, health, ivr, prometheus, queue, sms, voice
+    from hotline.web import errors, health, ivr, prometheus, queue, sms, voice
     from hotline.web import return_calls as callback_calls
+    from hotline.web.api.blueprint import create_api_blueprint
 
     app.register_blueprint(health.bp)
     app.register_blueprint(voice.bp)
@@ -85,7 +86,7 @@ def create_app(
     app.register_blueprint(queue.bp)
     app.register_blueprint(callback_calls.bp)
     app.register_blueprint(prometheus.bp)
-    app.register_blueprint(api.bp)
+    app.register_blueprint(create_api_blueprint())
     errors.register(app)
 
     from hotline.web import pages
