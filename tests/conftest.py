@@ -16,6 +16,7 @@ from hotline.db import Base
 from hotline.runtime import Runtime
 from hotline.settings import Settings, load_settings
 from hotline.web.app import create_app
+from tests.harness.api_contract import AnswerChecks, checking_api_answers
 from tests.harness.fixtures import fake_twilio  # noqa: F401 - shared fixture
 
 PUBLIC_URL = "http://localhost"
@@ -90,6 +91,13 @@ def runtime(settings: Settings, session_runtime: Runtime) -> Iterator[Runtime]:
     rt.__dict__["engine"] = session_runtime.engine
     rt.__dict__["redis"] = session_runtime.redis
     yield rt
+
+
+@pytest.fixture(autouse=True)
+def api_answers() -> Iterator[AnswerChecks]:
+    """Every /api/ answer of the test is checked against the model its route declares."""
+    with checking_api_answers() as checks:
+        yield checks
 
 
 @pytest.fixture

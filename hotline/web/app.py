@@ -73,7 +73,6 @@ def create_app(
     redis_store.init_app(app)
 
     from hotline.web import (
-        api,
         errors,
         health,
         ivr,
@@ -84,6 +83,7 @@ def create_app(
         twilio_auth,
         voice,
     )
+    from hotline.web.api.blueprint import create_api_blueprint
 
     app.register_blueprint(health.bp)
     app.register_blueprint(voice.bp)
@@ -92,7 +92,7 @@ def create_app(
     app.register_blueprint(queue.bp)
     app.register_blueprint(return_calls.bp)
     app.register_blueprint(prometheus.bp)
-    app.register_blueprint(api.bp)
+    app.register_blueprint(create_api_blueprint())
     errors.register(app)
     twilio_auth.log_call_sids(app)
 

@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
     def _check_page_csrf():  # type: ignore[no-untyped-def]
         path = request.path
         if path.startswith("/api/") or path.startswith(TWILIO_PATH_PREFIXES):
-            return None  # API: checked by token_required when the session authenticates
+            return None  # API: checked by authenticate() when the session authenticates
         protect_session_request()
         return None
 

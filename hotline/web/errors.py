@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from hotline.errors import HotlineError
+from hotline.web.api.models.common import Error
 from hotline.web.extensions import rollback_quietly
 
 log = logging.getLogger("hotline.web")
+
+
+def _error_json(code: str, message: str, details: dict[str, Any] | None = None) -> Response:
+    """The Error answer (its details only when there are some)."""
+    fields: dict[str, Any] = {"error": code, "message": message}
+    if details:
+        fields["details"] = details
+    return jsonify(Error(**fields).as_json())
 
 
 def register(app: Flask) -> None:
@@ -19,19 +29,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(HotlineError)
     def hotline_error(exc: HotlineError):  # type: ignore[no-untyped-def]
         rollback_quietly()
-        body = {"error": exc.code, "message": exc.message}
-        if exc.details:
-            body["details"] = exc.details
-        return jsonify(body), exc.status
+        return _error_json(exc.code, exc.message, exc.details), exc.status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         rollback_quietly()
         code = (exc.name or "error").lower().replace(" ", "_")
-        return jsonify({"error": code, "message": exc.description}), exc.code or 500
+        return _error_json(code, exc.description or ""), exc.code or 500
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
         rollback_quietly()
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return jsonify({"error": "internal_error", "message": "internal error"}), 500
+        return _error_json("internal_error", "internal error"), 500

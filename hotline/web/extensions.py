@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -11,7 +9,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from callbacks.lifecycle import CallLifecycle
-from hotline.db import take_write_lock_first, write_first
+from hotline.db import take_write_lock_first
 from hotline.runtime import Runtime
 
 RUNTIME_KEY = "hotline.runtime"
@@ -78,18 +76,3 @@ def rollback_quietly() -> None:
     session: Any = g.get("db_session")
     if session is not None:
         session.rollback()
-
-
-def writes_first(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Make a GET view that writes take SQLite's write lock before anything else.
-
-    Mutating requests get this from `Database.session`; a GET that writes (a token's last use,
-    an audit entry) asks for it.
-    """
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        write_first(db.session)
-        return view(*args, **kwargs)
-
-    return wrapper

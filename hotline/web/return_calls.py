@@ -21,7 +21,7 @@ from hotline.models import CallbackAttempt, CallbackRequest
 from hotline.settings import Settings
 from hotline.twiml import dial_contact, say
 from hotline.web.extensions import db, lifecycle, redis_store
-from hotline.web.presenters import region_label, work_item_source_label
+from hotline.web.labels import region_label, work_item_source_label
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
 from routing.queue_twiml import WHISPER_TIMEOUT

@@ -6,7 +6,9 @@ agent's call-back call (work_items.return_call_talk), so its consultation is rec
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from typing import Any
+
+from flask import Blueprint, current_app, request
 from sqlalchemy import select
 
 from callbacks.work_items.return_call_talk import agent_callback
@@ -15,13 +17,15 @@ from hotline.auth import audit
 from hotline.errors import Forbidden
 from hotline.models import Agent, AuditEntry, Call
 from hotline.models.vocabulary import AGENT_ROLES
-from hotline.web.api import bp
-from hotline.web.api.json_input import Field, json_object
-from hotline.web.api.security import current_user, token_required
-from hotline.web.extensions import db, redis_store, writes_first
-from hotline.web.presenters import work_item_source_label
-from routing.agent_status import AGENT_STATUSES, current_call, describe, set_status
+from hotline.web.api.contract import api_route
+from hotline.web.api.models.agents import CurrentCallOut, StatusChangeOut, StatusIn
+from hotline.web.api.security import current_user
+from hotline.web.extensions import db, redis_store
+from hotline.web.labels import work_item_source_label
+from routing.agent_status import current_call, describe, set_status
 from routing.config import load_routing_config
+
+bp = Blueprint("agents", __name__)
 
 
 def _my_agent() -> Agent:
@@ -31,21 +35,31 @@ def _my_agent() -> Agent:
     return agent
 
 
-@bp.put("/agents/me/status")
-@token_required(*AGENT_ROLES)
-def put_my_status():  # type: ignore[no-untyped-def]
+@api_route(
+    bp,
+    "PUT",
+    "/agents/me/status",
+    "Set the calling agent's status",
+    request=StatusIn,
+    response=StatusChangeOut,
+    roles=AGENT_ROLES,
+)
+def put_my_status(body: StatusIn) -> StatusChangeOut:
     """Set my status: available (also ends a pause after a missed call), break or offline."""
-    body = json_object([Field("status", str, choices=AGENT_STATUSES)])
-    change = set_status(redis_store.client, db.session, _my_agent(), body["status"], clock.now())
-    return jsonify(
-        {"status": change.status, "since": change.since.isoformat(), "paused": change.paused}
-    )
+    change = set_status(redis_store.client, db.session, _my_agent(), body.status, clock.now())
+    return StatusChangeOut(status=change.status, since=change.since, paused=change.paused)
 
 
-@bp.get("/agents/me/current")
-@writes_first  # a GET that writes (token use, reveal audit): lock first
-@token_required(*AGENT_ROLES)
-def get_my_current_call():  # type: ignore[no-untyped-def]
+@api_route(
+    bp,
+    "GET",
+    "/agents/me/current",
+    "The call now offered to or talking with the calling agent, or null",
+    response=CurrentCallOut | None,
+    roles=AGENT_ROLES,
+    writes=True,  # the token's use, the reveal's audit entry
+)
+def get_my_current_call() -> dict[str, Any] | None:
     """The call now offered to, talking with or wrapped up by me, or null."""
     session = db.session
     user = current_user()
@@ -60,7 +74,7 @@ def get_my_current_call():  # type: ignore[no-untyped-def]
             found, source = (callback.stage, callback.call), callback.request.source
     if found is None:
         session.commit()  # keeps the token's last_used_at
-        return jsonify(None)
+        return None
     stage, call = found
     body = describe(stage, call, now)
     if source is not None:
@@ -76,7 +90,7 @@ def get_my_current_call():  # type: ignore[no-untyped-def]
             stage=stage,
         )  # fmt: skip
     session.commit()
-    return jsonify(body)
+    return body
 
 
 def _revealed(user_id: int, call: Call) -> bool:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from flask import jsonify, request
+from flask import Blueprint, request
 from sqlalchemy import func, select
 
 from hotline import clock
@@ -19,38 +18,30 @@ from hotline.consultations import (
 )
 from hotline.errors import BadRequest, Forbidden, NotFound
 from hotline.models import Call, Caller
-from hotline.models.vocabulary import CALL_STAGES
-from hotline.supervision.call_log import call_timeline
-from hotline.times import SHANGHAI, to_local
-from hotline.web.api import bp
-from hotline.web.api.docs import QueryParam, api_doc, documented_body, query_int, query_text
-from hotline.web.api.json_input import Field
-from hotline.web.api.schemas import (
-    ANY_USER,
-    CALL_DETAIL,
-    CALL_LIST,
-    HISTORY,
-    REVEAL,
-    SUPERVISORS,
+from hotline.models.vocabulary import SUPERVISOR_ROLES
+from hotline.phones import mask
+from hotline.supervision.call_log import TimelineEntry, call_timeline
+from hotline.times import SHANGHAI, format_local, to_local
+from hotline.web.api.consultations import consultation_outs
+from hotline.web.api.contract import ANY_USER, api_route
+from hotline.web.api.models.calls import (
+    CallDetailOut,
+    CallEventOut,
+    CallHistoryOut,
+    CallListOut,
+    CallsQuery,
+    CallSummaryOut,
+    RevealedNumberOut,
 )
-from hotline.web.api.security import current_user, token_required
+from hotline.web.api.models.common import RevealIn
+from hotline.web.api.security import current_user
 from hotline.web.extensions import db
-from hotline.web.presenters import (
-    agent_names,
-    call_summary_json,
-    caller_phones,
-    consultations_json,
-    timeline_json,
-)
+from hotline.web.labels import EVENT_LABELS
+from hotline.web.lookups import agent_names, caller_phones
 
-DAY = QueryParam(
-    "date", str, "day in Asia/Shanghai, YYYY-MM-DD (default today)", pattern=r"^\d{4}-\d{2}-\d{2}$"
-)
-REGION = QueryParam("region", str, "only calls of this region code")
-STAGE = QueryParam("stage", str, "only calls in this stage")
-LIMIT = QueryParam("limit", int, "at most this many (newest first)", minimum=1, maximum=200)
-OFFSET = QueryParam("offset", int, "skip this many", minimum=0, maximum=100_000)
-REVEAL_FIELDS = [Field("reason", str, required=False, max_length=200)]
+bp = Blueprint("calls", __name__)
+
+LOCAL_SECONDS = "%Y-%m-%d %H:%M:%S"
 
 
 def local_day(text: str | None) -> date:
@@ -80,88 +71,119 @@ def readable_call(call_sid: str) -> Call:
     return call
 
 
-def summaries(calls: list[Call]) -> list[dict[str, Any]]:
-    """The call-log rows of these calls."""
+def summaries(calls: list[Call]) -> list[CallSummaryOut]:
+    """The call-log rows of these calls (the callers' numbers masked)."""
     session = db.session
     agents = agent_names(session, (call.agent_id for call in calls))
     phones = caller_phones(session, (call.caller_id for call in calls))
     case_numbers = case_numbers_by_call(session, (call.id for call in calls))
-    return [
-        call_summary_json(
-            call,
-            agents.get(call.agent_id) if call.agent_id else None,
-            phones.get(call.caller_id) if call.caller_id else None,
-            case_numbers.get(call.id),
+    rows = []
+    for call in calls:
+        agent = agents.get(call.agent_id) if call.agent_id else None
+        phone = phones.get(call.caller_id) if call.caller_id else None
+        rows.append(
+            CallSummaryOut(
+                call_sid=call.call_sid,
+                started_at=call.started_at,
+                started_at_local=format_local(call.started_at, LOCAL_SECONDS),
+                caller=mask(phone or call.from_number),
+                service=call.service,
+                topic=call.topic,
+                group=call.group,
+                region=call.region,
+                priority=call.priority,
+                repeat_caller=call.repeat_caller,
+                stage=call.stage,
+                outcome=call.outcome,
+                hangup_stage=call.hangup_stage,
+                agent=agent.username if agent else None,
+                agent_name=(agent.display_name or agent.username) if agent else None,
+                wait_seconds=call.wait_seconds,
+                talk_seconds=call.talk_seconds,
+                case_number=case_numbers.get(call.id),
+            )
         )
-        for call in calls
+    return rows
+
+
+def timeline(entries: list[TimelineEntry]) -> list[CallEventOut]:
+    """A call's timeline as the API shows it."""
+    return [
+        CallEventOut(
+            at=entry.at,
+            at_local=format_local(entry.at, LOCAL_SECONDS),
+            kind=entry.kind,
+            label=EVENT_LABELS.get(entry.kind, entry.kind),
+            source=entry.source,
+            data=entry.data,
+        )
+        for entry in entries
     ]
 
 
-def call_detail(call: Call) -> dict[str, Any]:
-    """The DESIGN §4 shape of one call with its timeline and consultation."""
+def call_detail(call: Call) -> CallDetailOut:
+    """One call with its timeline and consultation."""
     session = db.session
-    detail = summaries([call])[0]
-    detail["ended_at"] = call.ended_at.isoformat() if call.ended_at else None
-    detail["events"] = timeline_json(call_timeline(session, call))
     consultation = consultation_for_call(session, call)
-    detail["consultation"] = (
-        consultations_json(session, [consultation])[0] if consultation else None
+    return CallDetailOut(
+        **dict(summaries([call])[0]),
+        ended_at=call.ended_at,
+        events=timeline(call_timeline(session, call)),
+        consultation=consultation_outs(session, [consultation])[0] if consultation else None,
     )
-    return detail
 
 
-@bp.get("/calls")
-@api_doc(
+@api_route(
+    bp,
+    "GET",
+    "/calls",
     "The call log of one day, newest first (supervisors); numbers masked",
-    response=CALL_LIST,
-    roles=SUPERVISORS,
-    query=(DAY, REGION, STAGE, LIMIT, OFFSET),
+    response=CallListOut,
+    query=CallsQuery,
+    roles=SUPERVISOR_ROLES,
 )
-@token_required(*SUPERVISORS)
-def list_calls():  # type: ignore[no-untyped-def]
+def list_calls(query: CallsQuery) -> CallListOut:
     """List a day's calls."""
     session = db.session
-    start, end = day_bounds(local_day(query_text(DAY, 10)))
-    query = select(Call).where(Call.started_at >= start, Call.started_at < end)
-    region = query_text(REGION, 32)
-    if region:
-        query = query.where(Call.region == region)
-    stage = query_text(STAGE, 16)
-    if stage:
-        if stage not in CALL_STAGES:
-            raise BadRequest(f"query parameter 'stage' must be one of {', '.join(CALL_STAGES)}")
-        query = query.where(Call.stage == stage)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    start, end = day_bounds(query.day or local_day(None))
+    rows = select(Call).where(Call.started_at >= start, Call.started_at < end)
+    if query.region:
+        rows = rows.where(Call.region == query.region)
+    if query.stage:
+        rows = rows.where(Call.stage == query.stage)
+    total = session.scalar(select(func.count()).select_from(rows.subquery()))
     calls = session.scalars(
-        query.order_by(Call.started_at.desc(), Call.id.desc())
-        .limit(query_int(LIMIT, 50))
-        .offset(query_int(OFFSET, 0))
+        rows.order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(query.limit)
+        .offset(query.offset)
     ).all()
-    return jsonify({"calls": summaries(list(calls)), "total": total})
+    return CallListOut(calls=summaries(list(calls)), total=total)
 
 
-@bp.get("/calls/<call_sid>")
-@api_doc(
+@api_route(
+    bp,
+    "GET",
+    "/calls/<call_sid>",
     "One call with its whole timeline (supervisors, or the agent who took it)",
-    response=CALL_DETAIL,
+    response=CallDetailOut,
     roles=ANY_USER,
-    errors=(404,),
+    errors=(403, 404),
 )
-@token_required()
-def get_call(call_sid: str):  # type: ignore[no-untyped-def]
+def get_call(call_sid: str) -> CallDetailOut:
     """Read one call and its timeline."""
-    return jsonify(call_detail(readable_call(call_sid)))
+    return call_detail(readable_call(call_sid))
 
 
-@bp.get("/calls/<call_sid>/history")
-@api_doc(
+@api_route(
+    bp,
+    "GET",
+    "/calls/<call_sid>/history",
     "The caller's earlier consultations with their summaries (audit-logged)",
-    response=HISTORY,
+    response=CallHistoryOut,
     roles=ANY_USER,
-    errors=(404,),
+    errors=(403, 404),
 )
-@token_required()
-def get_history(call_sid: str):  # type: ignore[no-untyped-def]
+def get_history(call_sid: str) -> CallHistoryOut:
     """The consultations of this call's caller before this call; every view is audited."""
     call = readable_call(call_sid)
     session = db.session
@@ -177,21 +199,21 @@ def get_history(call_sid: str):  # type: ignore[no-untyped-def]
         shown=len(rows),
     )
     session.commit()
-    return jsonify({"call_sid": call.call_sid, "consultations": consultations_json(session, rows)})
+    return CallHistoryOut(call_sid=call.call_sid, consultations=consultation_outs(session, rows))
 
 
-@bp.post("/calls/<call_sid>/reveal")
-@api_doc(
+@api_route(
+    bp,
+    "POST",
+    "/calls/<call_sid>/reveal",
     "The caller's full number (supervisors, or the agent who took the call); audit-logged",
-    request=REVEAL_FIELDS,
-    response=REVEAL,
+    request=RevealIn,
+    response=RevealedNumberOut,
     roles=ANY_USER,
-    errors=(404,),
+    errors=(403, 404),
 )
-@token_required()
-def reveal_number(call_sid: str):  # type: ignore[no-untyped-def]
+def reveal_number(call_sid: str, body: RevealIn) -> RevealedNumberOut:
     """Show the caller's full number once, recording who asked and why."""
-    body = documented_body()
     call = readable_call(call_sid)
     session = db.session
     caller = session.get(Caller, call.caller_id) if call.caller_id else None
@@ -204,7 +226,7 @@ def reveal_number(call_sid: str):  # type: ignore[no-untyped-def]
         str(call.caller_id),
         request.remote_addr,
         call_sid=call.call_sid,
-        reason=body.get("reason", ""),
+        reason=body.reason,
     )
     session.commit()
-    return jsonify({"call_sid": call.call_sid, "caller_full": phone})
+    return RevealedNumberOut(call_sid=call.call_sid, caller_full=phone)

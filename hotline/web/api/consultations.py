@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import jsonify
+from flask import Blueprint
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from callbacks.sms.jobs import enqueue_followup
 from hotline import clock
@@ -13,8 +12,6 @@ from hotline.after_commit import after_commit
 from hotline.calls import find_call
 from hotline.consultations import (
     DISPOSITIONS,
-    REFERRAL_MAX,
-    SUMMARY_MAX,
     ConsultationInput,
     agent_of,
     is_supervisor,
@@ -23,37 +20,64 @@ from hotline.consultations import (
 )
 from hotline.errors import Forbidden, NotFound
 from hotline.models import Call, Consultation
-from hotline.web.api import bp
-from hotline.web.api.docs import QueryParam, api_doc, documented_body, query_int, query_text
-from hotline.web.api.json_input import Field
-from hotline.web.api.schemas import AGENT_ROLES, ANY_USER, CONSULTATION, CONSULTATION_LIST
-from hotline.web.api.security import current_user, token_required
+from hotline.models.vocabulary import AGENT_ROLES
+from hotline.phones import mask
+from hotline.times import format_local
+from hotline.web.api.contract import ANY_USER, api_route
+from hotline.web.api.models.consultations import (
+    ConsultationIn,
+    ConsultationListOut,
+    ConsultationOut,
+    ConsultationsQuery,
+)
+from hotline.web.api.security import current_user
 from hotline.web.extensions import db, redis_store
-from hotline.web.presenters import consultations_json, taxonomy
+from hotline.web.labels import taxonomy
+from hotline.web.lookups import agent_names, caller_phones, rows_by_id
 
-CONSULTATION_FIELDS = [
-    Field("call_sid", str, max_length=64),
-    Field("topic", str, max_length=32),
-    Field("summary", str, max_length=SUMMARY_MAX),
-    Field("disposition", str, choices=tuple(DISPOSITIONS)),
-    Field("referral_office", str, required=False, max_length=REFERRAL_MAX),
-    Field("follow_up_needed", bool, required=False),
-]
-LIMIT = QueryParam("limit", int, "at most this many (newest first)", minimum=1, maximum=100)
-OFFSET = QueryParam("offset", int, "skip this many", minimum=0, maximum=100_000)
-CALL_SID = QueryParam("call_sid", str, "only the consultation of this call")
+bp = Blueprint("consultations", __name__)
 
 
-def one_json(consultation: Consultation) -> dict[str, Any]:
-    """The API shape of one consultation."""
-    return consultations_json(db.session, [consultation])[0]
+def consultation_outs(session: Session, rows: list[Consultation]) -> list[ConsultationOut]:
+    """The records of these consultations (the callers' numbers masked), in four queries."""
+    calls = rows_by_id(session, Call, (c.call_id for c in rows))
+    agents = agent_names(session, (c.agent_id for c in rows))
+    phones = caller_phones(session, (c.caller_id for c in rows))
+    tax = taxonomy()
+    result = []
+    for row in rows:
+        call = calls.get(row.call_id) if row.call_id else None
+        agent = agents.get(row.agent_id) if row.agent_id else None
+        group = tax.group_of(row.topic)
+        result.append(
+            ConsultationOut(
+                case_number=row.case_number,
+                call_sid=call.call_sid if call else None,
+                service=row.service,
+                topic=row.topic,
+                group=group.digit if group else None,
+                summary=row.summary,
+                disposition=row.disposition,
+                disposition_label=DISPOSITIONS.get(row.disposition, row.disposition),
+                referral_office=row.referral_office,
+                follow_up_needed=row.follow_up_needed,
+                agent=agent.username if agent else None,
+                agent_name=(agent.display_name or agent.username) if agent else None,
+                caller=mask(phones.get(row.caller_id) if row.caller_id else None),
+                created_at=row.created_at,
+                created_at_local=format_local(row.created_at),
+            )
+        )
+    return result
 
 
-@bp.post("/consultations")
-@api_doc(
+@api_route(
+    bp,
+    "POST",
+    "/consultations",
     "Record the consultation of a call (the agent who took it); gives the case number",
-    request=CONSULTATION_FIELDS,
-    response=CONSULTATION,
+    request=ConsultationIn,
+    response=ConsultationOut,
     status=201,
     roles=AGENT_ROLES,
     errors=(404, 409),
@@ -63,75 +87,75 @@ def one_json(consultation: Consultation) -> dict[str, Any]:
         "queued once the consultation is committed."
     ),
 )
-@token_required(*AGENT_ROLES)
-def create_consultation():  # type: ignore[no-untyped-def]
+def create_consultation(body: ConsultationIn) -> tuple[ConsultationOut, dict[str, str]]:
     """Record a consultation and queue its follow-up SMS after the commit."""
-    body = documented_body()
     session = db.session
     agent = agent_of(session, current_user())
     if agent is None:
         raise Forbidden("only agents record consultations")
-    call = find_call(session, body["call_sid"])
+    call = find_call(session, body.call_sid)
     if call is None:
-        raise NotFound(f"no call {body['call_sid']}")
+        raise NotFound(f"no call {body.call_sid}")
     consultation = save_consultation(
         session,
         call,
         agent,
         ConsultationInput(
-            topic=body["topic"],
-            summary=body["summary"],
-            disposition=body["disposition"],
-            referral_office=body.get("referral_office"),
-            follow_up_needed=body.get("follow_up_needed", False),
+            topic=body.topic,
+            summary=body.summary,
+            disposition=body.disposition,
+            referral_office=body.referral_office,
+            follow_up_needed=body.follow_up_needed,
         ),
         taxonomy(),
         clock.now(),
     )
     after_commit(session, enqueue_followup, redis_store.client, consultation.id)
     session.commit()
-    response = jsonify(one_json(consultation))
-    response.headers["Location"] = f"/api/consultations/{consultation.case_number}"
-    return response, 201
+    location = f"/api/consultations/{consultation.case_number}"
+    return consultation_outs(session, [consultation])[0], {"Location": location}
 
 
-@bp.get("/consultations")
-@api_doc(
+@api_route(
+    bp,
+    "GET",
+    "/consultations",
     "Consultations, newest first: an agent's own, or all for supervisors",
-    response=CONSULTATION_LIST,
+    response=ConsultationListOut,
+    query=ConsultationsQuery,
     roles=ANY_USER,
-    query=(LIMIT, OFFSET, CALL_SID),
 )
-@token_required()
-def list_consultations():  # type: ignore[no-untyped-def]
+def list_consultations(query: ConsultationsQuery) -> ConsultationListOut:
     """List the consultations the user may read."""
     session = db.session
     user = current_user()
-    query = select(Consultation)
+    rows = select(Consultation)
     if not is_supervisor(user):
         agent = agent_of(session, user)
-        query = query.where(Consultation.agent_id == (agent.id if agent else -1))
-    call_sid = query_text(CALL_SID, 64)
-    if call_sid:
-        query = query.join(Call, Call.id == Consultation.call_id).where(Call.call_sid == call_sid)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.scalars(
-        query.order_by(Consultation.created_at.desc(), Consultation.id.desc())
-        .limit(query_int(LIMIT, 20))
-        .offset(query_int(OFFSET, 0))
+        rows = rows.where(Consultation.agent_id == (agent.id if agent else -1))
+    if query.call_sid:
+        rows = rows.join(Call, Call.id == Consultation.call_id).where(
+            Call.call_sid == query.call_sid
+        )
+    total = session.scalar(select(func.count()).select_from(rows.subquery()))
+    page = session.scalars(
+        rows.order_by(Consultation.created_at.desc(), Consultation.id.desc())
+        .limit(query.limit)
+        .offset(query.offset)
     ).all()
-    return jsonify({"consultations": consultations_json(session, list(rows)), "total": total})
+    return ConsultationListOut(consultations=consultation_outs(session, list(page)), total=total)
 
 
-@bp.get("/consultations/<case_number>")
-@api_doc(
+@api_route(
+    bp,
+    "GET",
+    "/consultations/<case_number>",
     "One consultation by case number (its author or a supervisor)",
-    response=CONSULTATION,
+    response=ConsultationOut,
     roles=ANY_USER,
-    errors=(404,),
+    errors=(403, 404),
 )
-@token_required()
-def get_consultation(case_number: str):  # type: ignore[no-untyped-def]
+def get_consultation(case_number: str) -> ConsultationOut:
     """Read one consultation."""
     session = db.session
     consultation = session.scalars(
@@ -141,4 +165,4 @@ def get_consultation(case_number: str):  # type: ignore[no-untyped-def]
         raise NotFound(f"no consultation {case_number[:32]}")
     if not may_read_consultation(session, current_user(), consultation):
         raise Forbidden("this consultation was recorded by another agent")
-    return jsonify(one_json(consultation))
+    return consultation_outs(session, [consultation])[0]

@@ -1,224 +1,319 @@
 """Return visits (回访), failed messages, unmatched replies and voicemails without a number.
 
-The follow-up desk page (/followups) shows the same JSON shapes (followup_shapes). Numbers
-leave masked; a supervisor gets a task's full number through the audited reveal.
+The follow-up desk page (/followups) shows the same shapes. Numbers leave masked; a
+supervisor gets a task's full number through the audited reveal.
 """
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from datetime import datetime
+
+from flask import Blueprint, request
+from sqlalchemy.orm import Session
 
 from callbacks.sms.review import failed_messages, unmatched_replies
 from callbacks.work_items.items import voicemails_without_number
 from hotline import clock
-from hotline.errors import BadRequest
-from hotline.models.vocabulary import RETURN_VISIT_STATUSES
+from hotline.consultations import case_numbers_by_call
+from hotline.models import Call, Message, ReturnVisit, Survey, User, Voicemail
+from hotline.models.vocabulary import SUPERVISOR_ROLES
+from hotline.phones import mask
 from hotline.supervision import followup_desk as desk
-from hotline.web.api import bp
-from hotline.web.api.docs import QueryParam, api_doc, documented_body, query_int, query_text
-from hotline.web.api.followup_shapes import (
-    DESK_VOICEMAIL,
-    DESK_VOICEMAIL_LIST,
-    FAILED_LIST,
-    REPLY,
-    REPLY_LIST,
-    RETURN_VISIT,
-    RETURN_VISIT_LIST,
-    REVEALED,
-    VOICEMAIL_STATUS_LABELS,
-    desk_voicemails_json,
-    failed_json,
-    reply_json,
-    return_visits_json,
+from hotline.supervision.call_log import mask_text
+from hotline.times import format_local
+from hotline.web.api.contract import api_route
+from hotline.web.api.models.common import RevealIn
+from hotline.web.api.models.followups import (
+    DeskVoicemailListOut,
+    DeskVoicemailOut,
+    FailedMessageListOut,
+    FailedMessageOut,
+    MessagesQuery,
+    ReplyListOut,
+    ReplyOut,
+    ReturnVisitCloseIn,
+    ReturnVisitListOut,
+    ReturnVisitOut,
+    ReturnVisitsQuery,
+    TaskNumberOut,
+    VoicemailCloseIn,
+    VoicemailsQuery,
 )
-from hotline.web.api.json_input import Field
-from hotline.web.api.schemas import SUPERVISORS
-from hotline.web.api.security import current_user, token_required
+from hotline.web.api.security import current_user
+from hotline.web.api.work_items import anonymous_voicemail_outs
 from hotline.web.extensions import db
-
-STATUS = QueryParam("status", str, "open (default), done, unreachable or cancelled")
-LIMIT = QueryParam("limit", int, "at most this many", minimum=1, maximum=200)
-OFFSET = QueryParam("offset", int, "skip this many", minimum=0, maximum=100_000)
-CLOSE_FIELDS = [
-    Field("status", str, choices=desk.CLOSED_STATUSES),
-    Field("note", str, required=False, max_length=desk.NOTE_MAX),
-]
-REVEAL_FIELDS = [Field("reason", str, required=False, max_length=200)]
-VOICEMAIL_STATUS = QueryParam("status", str, "pending (default) or done")
-VOICEMAIL_CLOSE_FIELDS = [Field("note", str, required=False, max_length=desk.NOTE_MAX)]
-
-
-def _status_query() -> str:
-    status = query_text(STATUS, 16) or desk.OPEN
-    if status not in RETURN_VISIT_STATUSES:
-        raise BadRequest(
-            f"query parameter 'status' must be one of {', '.join(RETURN_VISIT_STATUSES)}"
-        )
-    return status
-
-
-@bp.get("/return-visits")
-@api_doc(
-    "回访 tasks of a status (open ones by due time, overdue first); numbers masked",
-    response=RETURN_VISIT_LIST,
-    roles=SUPERVISORS,
-    query=(STATUS, LIMIT, OFFSET),
+from hotline.web.labels import (
+    MESSAGE_KIND_LABELS,
+    RATING_LABELS,
+    RETURN_VISIT_STATUS_LABELS,
+    VOICEMAIL_STATUS_LABELS,
+    duration_label,
+    region_label,
 )
-@token_required(*SUPERVISORS)
-def list_return_visits():  # type: ignore[no-untyped-def]
+from hotline.web.lookups import caller_phones, rows_by_id
+
+bp = Blueprint("followups", __name__)
+
+
+def return_visit_outs(
+    session: Session, tasks: list[ReturnVisit], now: datetime
+) -> list[ReturnVisitOut]:
+    """回访 tasks with their survey, call and caller (the number masked)."""
+    surveys = rows_by_id(session, Survey, (t.survey_id for t in tasks))
+    calls = rows_by_id(session, Call, (t.call_id for t in tasks))
+    users = rows_by_id(session, User, (t.assigned_user_id for t in tasks))
+    phones = caller_phones(session, (t.caller_id for t in tasks))
+    cases = case_numbers_by_call(session, (t.call_id for t in tasks))
+    rows = []
+    for task in tasks:
+        survey, call = surveys.get(task.survey_id), calls.get(task.call_id)
+        user = users.get(task.assigned_user_id)
+        phone = phones.get(task.caller_id) if task.caller_id else None
+        rows.append(
+            ReturnVisitOut(
+                id=task.id,
+                status=task.status,
+                status_label=RETURN_VISIT_STATUS_LABELS.get(task.status, task.status),
+                rating=task.rating,
+                rating_label=RATING_LABELS.get(task.rating, str(task.rating)),
+                region=task.region,
+                region_name=region_label(task.region) or "—",
+                due_at=task.due_at,
+                due_at_local=format_local(task.due_at),
+                overdue=task.status == desk.OPEN and task.due_at < now,
+                created_at=task.created_at,
+                caller=mask(phone or (call.from_number if call else None)),
+                call_sid=call.call_sid if call else None,
+                case_number=cases.get(task.call_id),
+                channel=survey.channel if survey else None,
+                comment=mask_text(survey.comment or "") if survey else "",
+                assigned_to=user.username if user else None,
+                assigned_to_name=(user.display_name or user.username) if user else None,
+                outcome_note=task.outcome_note or "",
+                closed_at=task.closed_at,
+            )
+        )
+    return rows
+
+
+def failed_message_outs(session: Session, messages: list[Message]) -> list[FailedMessageOut]:
+    """Failed outbound SMS (the number masked)."""
+    calls = rows_by_id(session, Call, (m.call_id for m in messages))
+    return [
+        FailedMessageOut(
+            id=m.id,
+            kind=m.kind,
+            kind_label=MESSAGE_KIND_LABELS.get(m.kind, m.kind),
+            to=mask(m.to_number),
+            error_code=m.error_code,
+            error_message=m.error_message,
+            attempts=m.attempts,
+            call_sid=calls[m.call_id].call_sid if m.call_id in calls else None,
+            created_at=m.created_at,
+            failed_at_local=format_local(m.updated_at or m.created_at),
+        )
+        for m in messages
+    ]
+
+
+def reply_out(message: Message) -> ReplyOut:
+    """An inbound reply (the number, and numbers in the text, masked)."""
+    return ReplyOut.model_validate(
+        {
+            "id": message.id,
+            "from": mask(message.from_number),
+            "body": mask_text(message.body or ""),
+            "received_at": message.created_at,
+            "received_at_local": format_local(message.created_at),
+            "reviewed_at": message.reviewed_at,
+        }
+    )
+
+
+def desk_voicemail_outs(session: Session, rows: list[Voicemail]) -> list[DeskVoicemailOut]:
+    """Voicemails without a number as the desk shows them: to listen to, then mark handled."""
+    calls = rows_by_id(session, Call, (v.call_id for v in rows))
+    users = rows_by_id(session, User, (v.closed_by_user_id for v in rows))
+    result = []
+    for row, listen in zip(rows, anonymous_voicemail_outs(rows), strict=True):
+        call, user = calls.get(row.call_id), users.get(row.closed_by_user_id)
+        result.append(
+            DeskVoicemailOut(
+                **dict(listen),
+                status=row.status,
+                status_label=VOICEMAIL_STATUS_LABELS.get(row.status, row.status),
+                service=row.service,
+                group=row.group,
+                created_at=row.created_at,
+                duration_label=duration_label(row.duration_seconds),
+                call_sid=call.call_sid if call else None,
+                outcome_note=row.outcome_note or "",
+                closed_at=row.closed_at,
+                closed_at_local=format_local(row.closed_at),
+                closed_by=(user.display_name or user.username) if user else None,
+            )
+        )
+    return result
+
+
+@api_route(
+    bp,
+    "GET",
+    "/return-visits",
+    "回访 tasks of a status (open ones by due time, overdue first); numbers masked",
+    response=ReturnVisitListOut,
+    query=ReturnVisitsQuery,
+    roles=SUPERVISOR_ROLES,
+)
+def list_return_visits(query: ReturnVisitsQuery) -> ReturnVisitListOut:
     """List 回访 tasks."""
     session = db.session
-    tasks, total = desk.return_visits(
-        session, _status_query(), query_int(LIMIT, 100), query_int(OFFSET, 0)
-    )
-    return jsonify(
-        {"return_visits": return_visits_json(session, tasks, clock.now()), "total": total}
+    tasks, total = desk.return_visits(session, query.status, query.limit, query.offset)
+    return ReturnVisitListOut(
+        return_visits=return_visit_outs(session, tasks, clock.now()), total=total
     )
 
 
-@bp.post("/return-visits/<int:task_id>/assign")
-@api_doc(
+@api_route(
+    bp,
+    "POST",
+    "/return-visits/<int:task_id>/assign",
     "Take an open 回访 task (assign it to the caller of the API); audit-logged",
-    response=RETURN_VISIT,
-    roles=SUPERVISORS,
+    response=ReturnVisitOut,
+    roles=SUPERVISOR_ROLES,
     errors=(404, 409),
 )
-@token_required(*SUPERVISORS)
-def assign_return_visit(task_id: int):  # type: ignore[no-untyped-def]
+def assign_return_visit(task_id: int) -> ReturnVisitOut:
     """Assign a task to me."""
     session = db.session
     task = desk.assign_to(session, task_id, current_user(), request.remote_addr)
     session.commit()
-    return jsonify(return_visits_json(session, [task], clock.now())[0])
+    return return_visit_outs(session, [task], clock.now())[0]
 
 
-@bp.post("/return-visits/<int:task_id>/close")
-@api_doc(
+@api_route(
+    bp,
+    "POST",
+    "/return-visits/<int:task_id>/close",
     "Close an open 回访 task as done or unreachable, with a note; audit-logged",
-    request=CLOSE_FIELDS,
-    response=RETURN_VISIT,
-    roles=SUPERVISORS,
+    request=ReturnVisitCloseIn,
+    response=ReturnVisitOut,
+    roles=SUPERVISOR_ROLES,
     errors=(404, 409),
 )
-@token_required(*SUPERVISORS)
-def close_return_visit(task_id: int):  # type: ignore[no-untyped-def]
+def close_return_visit(task_id: int, body: ReturnVisitCloseIn) -> ReturnVisitOut:
     """Close a task."""
-    body = documented_body()
     session = db.session
     task = desk.close_task(
-        session, task_id, current_user(), body["status"], body.get("note", ""), clock.now(),
-        request.remote_addr,
-    )  # fmt: skip
-    session.commit()
-    return jsonify(return_visits_json(session, [task], clock.now())[0])
-
-
-@bp.post("/return-visits/<int:task_id>/reveal")
-@api_doc(
-    "The full number of a 回访 task's caller, to call them back; audit-logged",
-    request=REVEAL_FIELDS,
-    response=REVEALED,
-    roles=SUPERVISORS,
-    errors=(404,),
-)
-@token_required(*SUPERVISORS)
-def reveal_return_visit_number(task_id: int):  # type: ignore[no-untyped-def]
-    """Show a task's caller number once, recording who asked and why."""
-    body = documented_body()
-    session = db.session
-    task, phone = desk.caller_number(
-        session, task_id, current_user(), body.get("reason", ""), request.remote_addr
+        session, task_id, current_user(), body.status, body.note, clock.now(), request.remote_addr
     )
     session.commit()
-    return jsonify({"id": task.id, "caller_full": phone})
+    return return_visit_outs(session, [task], clock.now())[0]
 
 
-@bp.get("/messages/failed")
-@api_doc(
-    "Outbound SMS that failed for good, newest first, with Twilio's error; numbers masked",
-    response=FAILED_LIST,
-    roles=SUPERVISORS,
-    query=(LIMIT,),
-)
-@token_required(*SUPERVISORS)
-def list_failed_messages():  # type: ignore[no-untyped-def]
-    """List failed messages."""
-    session = db.session
-    rows = list(failed_messages(session, limit=query_int(LIMIT, 100)))
-    return jsonify({"messages": failed_json(session, rows)})
-
-
-@bp.get("/messages/unmatched")
-@api_doc(
-    "Inbound SMS replies no rule understood, not yet reviewed, newest first; numbers masked",
-    response=REPLY_LIST,
-    roles=SUPERVISORS,
-    query=(LIMIT,),
-)
-@token_required(*SUPERVISORS)
-def list_unmatched_replies():  # type: ignore[no-untyped-def]
-    """List unmatched replies."""
-    rows = unmatched_replies(db.session, limit=query_int(LIMIT, 100))
-    return jsonify({"messages": [reply_json(m) for m in rows]})
-
-
-@bp.post("/messages/<int:message_id>/reviewed")
-@api_doc(
-    "Mark an unmatched reply as reviewed (a second mark changes nothing); audit-logged",
-    response=REPLY,
-    roles=SUPERVISORS,
+@api_route(
+    bp,
+    "POST",
+    "/return-visits/<int:task_id>/reveal",
+    "The full number of a 回访 task's caller, to call them back; audit-logged",
+    request=RevealIn,
+    response=TaskNumberOut,
+    roles=SUPERVISOR_ROLES,
     errors=(404,),
 )
-@token_required(*SUPERVISORS)
-def mark_reply_reviewed(message_id: int):  # type: ignore[no-untyped-def]
+def reveal_return_visit_number(task_id: int, body: RevealIn) -> TaskNumberOut:
+    """Show a task's caller number once, recording who asked and why."""
+    session = db.session
+    task, phone = desk.caller_number(
+        session, task_id, current_user(), body.reason, request.remote_addr
+    )
+    session.commit()
+    return TaskNumberOut(id=task.id, caller_full=phone)
+
+
+@api_route(
+    bp,
+    "GET",
+    "/messages/failed",
+    "Outbound SMS that failed for good, newest first, with Twilio's error; numbers masked",
+    response=FailedMessageListOut,
+    query=MessagesQuery,
+    roles=SUPERVISOR_ROLES,
+)
+def list_failed_messages(query: MessagesQuery) -> FailedMessageListOut:
+    """List failed messages."""
+    session = db.session
+    rows = list(failed_messages(session, limit=query.limit))
+    return FailedMessageListOut(messages=failed_message_outs(session, rows))
+
+
+@api_route(
+    bp,
+    "GET",
+    "/messages/unmatched",
+    "Inbound SMS replies no rule understood, not yet reviewed, newest first; numbers masked",
+    response=ReplyListOut,
+    query=MessagesQuery,
+    roles=SUPERVISOR_ROLES,
+)
+def list_unmatched_replies(query: MessagesQuery) -> ReplyListOut:
+    """List unmatched replies."""
+    rows = unmatched_replies(db.session, limit=query.limit)
+    return ReplyListOut(messages=[reply_out(m) for m in rows])
+
+
+@api_route(
+    bp,
+    "POST",
+    "/messages/<int:message_id>/reviewed",
+    "Mark an unmatched reply as reviewed (a second mark changes nothing); audit-logged",
+    response=ReplyOut,
+    roles=SUPERVISOR_ROLES,
+    errors=(404,),
+)
+def mark_reply_reviewed(message_id: int) -> ReplyOut:
     """Mark a reply reviewed."""
     session = db.session
     message = desk.mark_reviewed(
         session, message_id, current_user(), clock.now(), request.remote_addr
     )
     session.commit()
-    return jsonify(reply_json(message))
+    return reply_out(message)
 
 
-@bp.get("/voicemails")
-@api_doc(
+@api_route(
+    bp,
+    "GET",
+    "/voicemails",
     "Voicemails nobody can call back (withheld numbers): pending oldest first, or done ones",
-    response=DESK_VOICEMAIL_LIST,
-    roles=SUPERVISORS,
-    query=(VOICEMAIL_STATUS, LIMIT, OFFSET),
+    response=DeskVoicemailListOut,
+    query=VoicemailsQuery,
+    roles=SUPERVISOR_ROLES,
     description="Voicemails with a number are call-back work items (/api/work-items) instead.",
 )
-@token_required(*SUPERVISORS)
-def list_voicemails():  # type: ignore[no-untyped-def]
+def list_voicemails(query: VoicemailsQuery) -> DeskVoicemailListOut:
     """List voicemails without a number."""
-    status = query_text(VOICEMAIL_STATUS, 16) or "pending"
-    if status not in VOICEMAIL_STATUS_LABELS:
-        choices = ", ".join(VOICEMAIL_STATUS_LABELS)
-        raise BadRequest(f"query parameter 'status' must be one of {choices}")
     session = db.session
-    rows, total = voicemails_without_number(
-        session, status, query_int(LIMIT, 100), query_int(OFFSET, 0)
-    )
-    return jsonify({"voicemails": desk_voicemails_json(session, rows), "total": total})
+    rows, total = voicemails_without_number(session, query.status, query.limit, query.offset)
+    return DeskVoicemailListOut(voicemails=desk_voicemail_outs(session, rows), total=total)
 
 
-@bp.post("/voicemails/<int:voicemail_id>/close")
-@api_doc(
+@api_route(
+    bp,
+    "POST",
+    "/voicemails/<int:voicemail_id>/close",
     "Mark a pending voicemail without a number handled (done), with a note; audit-logged",
-    request=VOICEMAIL_CLOSE_FIELDS,
-    response=DESK_VOICEMAIL,
-    roles=SUPERVISORS,
+    request=VoicemailCloseIn,
+    response=DeskVoicemailOut,
+    roles=SUPERVISOR_ROLES,
     errors=(400, 404, 409),
     description="409 once it is closed, or when it is a call-back work item (has a number).",
 )
-@token_required(*SUPERVISORS)
-def close_voicemail(voicemail_id: int):  # type: ignore[no-untyped-def]
+def close_voicemail(voicemail_id: int, body: VoicemailCloseIn) -> DeskVoicemailOut:
     """Close a voicemail."""
-    body = documented_body()
     session = db.session
     voicemail = desk.close_voicemail(
-        session, voicemail_id, current_user(), body.get("note", ""), clock.now(),
-        request.remote_addr,
-    )  # fmt: skip
+        session, voicemail_id, current_user(), body.note, clock.now(), request.remote_addr
+    )
     session.commit()
-    return jsonify(desk_voicemails_json(session, [voicemail])[0])
+    return desk_voicemail_outs(session, [voicemail])[0]

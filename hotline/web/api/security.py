@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
 from flask import g, request
 
 from hotline import clock
@@ -27,8 +23,13 @@ def bearer_token() -> str:
 
 
 def current_user() -> User:
-    """The user of the current API request (after token_required)."""
+    """The user of the current API request (after authenticate)."""
     return g.api_user
+
+
+def current_token() -> ApiToken | None:
+    """The bearer token of the current API request; None when the page session authenticated."""
+    return g.api_token
 
 
 def _authenticate() -> tuple[User, ApiToken | None]:
@@ -44,19 +45,11 @@ def _authenticate() -> tuple[User, ApiToken | None]:
     return user_for_token(db.session, bearer_token(), clock.now())
 
 
-def token_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def authenticate(roles: tuple[str, ...]) -> User:
     """Require a valid bearer token (or page session), and one of the roles when any are given."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user, token = _authenticate()
-            if roles and user.role not in roles:
-                raise Forbidden(f"this needs the role {' or '.join(roles)}")
-            g.api_user = user
-            g.api_token = token
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
+    user, token = _authenticate()
+    if roles and user.role not in roles:
+        raise Forbidden(f"this needs the role {' or '.join(roles)}")
+    g.api_user = user
+    g.api_token = token
+    return user

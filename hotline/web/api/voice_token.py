@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, jsonify
+from flask import Blueprint, current_app
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from hotline import clock
 from hotline.consultations import agent_of
 from hotline.errors import Forbidden, HotlineError
+from hotline.models.vocabulary import AGENT_ROLES
 from hotline.settings import Settings
-from hotline.web.api import bp
-from hotline.web.api.docs import api_doc
-from hotline.web.api.schemas import AGENT_ROLES, VOICE_TOKEN
-from hotline.web.api.security import current_user, token_required
+from hotline.web.api.contract import api_route
+from hotline.web.api.models.tokens import VoiceTokenOut
+from hotline.web.api.security import current_user
 from hotline.web.extensions import db
+
+bp = Blueprint("voice_token", __name__)
 
 VOICE_TOKEN_LIFETIME = timedelta(hours=1)
 
@@ -57,16 +59,17 @@ def voice_access_token(settings: Settings, identity: str, ttl: timedelta) -> str
     return token.to_jwt()
 
 
-@bp.post("/voice/token")
-@api_doc(
+@api_route(
+    bp,
+    "POST",
+    "/voice/token",
     "A Twilio Voice access token for an agent whose contact is client:NAME (identity NAME)",
-    response=VOICE_TOKEN,
+    response=VoiceTokenOut,
     status=201,
     roles=AGENT_ROLES,
     errors=(503,),
 )
-@token_required(*AGENT_ROLES)
-def voice_token():  # type: ignore[no-untyped-def]
+def voice_token() -> VoiceTokenOut:
     """Issue a short-lived Voice SDK token for browser answering."""
     agent = agent_of(db.session, current_user())
     identity = browser_identity(agent.contact) if agent else None
@@ -75,10 +78,4 @@ def voice_token():  # type: ignore[no-untyped-def]
     settings: Settings = current_app.config["HOTLINE_SETTINGS"]
     now = clock.now()
     token = voice_access_token(settings, identity, VOICE_TOKEN_LIFETIME)
-    return jsonify(
-        {
-            "token": token,
-            "identity": identity,
-            "expires_at": (now + VOICE_TOKEN_LIFETIME).isoformat(),
-        }
-    ), 201
+    return VoiceTokenOut(token=token, identity=identity, expires_at=now + VOICE_TOKEN_LIFETIME)

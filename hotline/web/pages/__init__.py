@@ -9,6 +9,16 @@ from hotline.consultations import is_supervisor
 from hotline.models.vocabulary import AGENT_ROLES
 from hotline.times import format_local
 from hotline.web import csrf
+from hotline.web.labels import (
+    AGENT_STATUS_LABELS,
+    EVENT_LABELS,
+    OUTCOME_LABELS,
+    ROLE_LABELS,
+    STAGE_LABELS,
+    group_label,
+    region_label,
+    service_label,
+)
 from hotline.web.pages import (
     access,
     auth,
@@ -19,16 +29,6 @@ from hotline.web.pages import (
     live,
     reports,
     staffing,
-)
-from hotline.web.presenters import (
-    AGENT_STATUS_LABELS,
-    EVENT_LABELS,
-    OUTCOME_LABELS,
-    ROLE_LABELS,
-    STAGE_LABELS,
-    group_label,
-    region_label,
-    service_label,
 )
 
 

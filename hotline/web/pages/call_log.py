@@ -12,8 +12,8 @@ from hotline.models import Call
 from hotline.models.vocabulary import CALL_STAGES
 from hotline.web.api.calls import call_detail, day_bounds, local_day, summaries
 from hotline.web.extensions import db
+from hotline.web.labels import regions
 from hotline.web.pages.access import SUPERVISORS, forbidden_page, login_required, page_user
-from hotline.web.presenters import regions
 
 bp = Blueprint("call_log", __name__)
 
@@ -46,7 +46,7 @@ def calls():  # type: ignore[no-untyped-def]
     ).all()
     return render_template(
         "calls.html",
-        calls=summaries(list(rows)),
+        calls=[row.as_json() for row in summaries(list(rows))],
         total=total,
         day=day.isoformat(),
         region=region,
@@ -67,4 +67,4 @@ def call_page(call_sid: str):  # type: ignore[no-untyped-def]
         return render_template("error.html", status=404, message="没有找到这个通话。"), 404
     if not may_read_call(db.session, page_user(), call):
         return forbidden_page("只有值班主任和接听此通话的坐席可以查看。")
-    return render_template("call_detail.html", call=call_detail(call))
+    return render_template("call_detail.html", call=call_detail(call).as_json())

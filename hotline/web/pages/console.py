@@ -6,8 +6,8 @@ from flask import Blueprint, redirect, render_template, url_for
 
 from hotline.consultations import DISPOSITIONS, agent_of
 from hotline.web.extensions import db
+from hotline.web.labels import regions, taxonomy
 from hotline.web.pages.access import AGENTS, login_required, page_user
-from hotline.web.presenters import regions, taxonomy
 
 bp = Blueprint("console", __name__)
 

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from hotline.consultations import agent_of, is_supervisor, may_read_consultation
 from hotline.models import Consultation
+from hotline.web.api.consultations import consultation_outs
 from hotline.web.extensions import db
 from hotline.web.pages.access import forbidden_page, login_required, page_user
-from hotline.web.presenters import consultations_json
 
 bp = Blueprint("consultation_pages", __name__)
 
@@ -35,7 +35,7 @@ def consultations():  # type: ignore[no-untyped-def]
     ).all()
     return render_template(
         "consultations.html",
-        consultations=consultations_json(session, list(rows)),
+        consultations=[row.as_json() for row in consultation_outs(session, list(rows))],
         total=total,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
@@ -54,4 +54,4 @@ def consultation(case_number: str):  # type: ignore[no-untyped-def]
         return render_template("error.html", status=404, message="没有找到这条咨询记录。"), 404
     if not may_read_consultation(session, page_user(), row):
         return forbidden_page("这条咨询记录由其他坐席登记，您无权查看。")
-    return render_template("consultation.html", c=consultations_json(session, [row])[0])
+    return render_template("consultation.html", c=consultation_outs(session, [row])[0].as_json())

@@ -17,11 +17,11 @@ from callbacks.work_items.items import voicemails_without_number
 from hotline import clock
 from hotline.errors import HotlineError
 from hotline.supervision import followup_desk as desk
-from hotline.web.api.followup_shapes import (
-    desk_voicemails_json,
-    failed_json,
-    reply_json,
-    return_visits_json,
+from hotline.web.api.followups import (
+    desk_voicemail_outs,
+    failed_message_outs,
+    reply_out,
+    return_visit_outs,
 )
 from hotline.web.extensions import db
 from hotline.web.pages.access import SUPERVISORS, login_required, page_user
@@ -58,11 +58,11 @@ def index():  # type: ignore[no-untyped-def]
     voicemails, voicemail_total = voicemails_without_number(session, "pending", SHOWN, 0)
     return render_template(
         "followup_desk.html",
-        tasks=return_visits_json(session, tasks, clock.now()),
+        tasks=[task.as_json() for task in return_visit_outs(session, tasks, clock.now())],
         task_total=task_total,
-        failed=failed_json(session, failed),
-        replies=[reply_json(message) for message in replies],
-        voicemails=desk_voicemails_json(session, voicemails),
+        failed=[message.as_json() for message in failed_message_outs(session, failed)],
+        replies=[reply_out(message).as_json() for message in replies],
+        voicemails=[row.as_json() for row in desk_voicemail_outs(session, voicemails)],
         voicemail_total=voicemail_total,
         done=DONE_MESSAGES.get(request.args.get("done", "")),
         me=page_user(),

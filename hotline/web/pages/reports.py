@@ -16,10 +16,12 @@ from hotline.supervision.reports.periods import DIMENSION_LABELS, PERIOD_LABELS,
 from hotline.supervision.reports.return_visits import return_visit_counts
 from hotline.supervision.reports.spotcheck import SAMPLE_SHARE, spot_check
 from hotline.supervision.reports.tally import DEFINITIONS, FIELD_LABELS, KPI_FIELDS
+from hotline.web.api.input import parse_query
+from hotline.web.api.models.reports import KpiReportQuery, PeriodQuery
 from hotline.web.api.reports import build_report, requested_dimension, requested_period
 from hotline.web.extensions import db
+from hotline.web.lookups import agent_names
 from hotline.web.pages.access import SUPERVISORS, login_required
-from hotline.web.presenters import agent_names
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -59,7 +61,8 @@ def endpoint_url(endpoint: str) -> str | None:
 def index():  # type: ignore[no-untyped-def]
     """The KPI report page: totals, definitions, charts, a table per dimension, 回访 tasks."""
     try:
-        period, by = requested_period(), requested_dimension()
+        query = parse_query(KpiReportQuery)
+        period, by = requested_period(query), requested_dimension(query)
     except BadRequest:
         return _bad_parameters()
     hourly = hourly_tallies(db.session, period)
@@ -92,7 +95,8 @@ def index():  # type: ignore[no-untyped-def]
 def export_csv():  # type: ignore[no-untyped-def]
     """The report table as a CSV download (same parameters as the page)."""
     try:
-        period, by = requested_period(), requested_dimension()
+        query = parse_query(KpiReportQuery)
+        period, by = requested_period(query), requested_dimension(query)
     except BadRequest:
         return _bad_parameters()
     body = report_csv(build_report(period, by))
@@ -109,7 +113,7 @@ def export_csv():  # type: ignore[no-untyped-def]
 def quality():  # type: ignore[no-untyped-def]
     """The period's quality spot-check: a stable 5 % sample of answered calls."""
     try:
-        period = requested_period()
+        period = requested_period(parse_query(PeriodQuery))
     except BadRequest:
         return _bad_parameters()
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))

@@ -9,6 +9,8 @@ from flask import Blueprint, render_template, request
 from hotline.errors import BadRequest
 from hotline.supervision.reports.periods import WEEKDAYS
 from hotline.supervision.staffing import HOURS_PER_WEEK
+from hotline.web.api.input import parse_query
+from hotline.web.api.models.reports import PlanQuery
 from hotline.web.api.reports import requested_plan
 from hotline.web.pages.access import SUPERVISORS, login_required
 
@@ -25,7 +27,7 @@ BAD_PARAMETERS = (
 def index():  # type: ignore[no-untyped-def]
     """Per region: agents needed and on the rota for each hour of the coming week, gaps marked."""
     try:
-        plan = requested_plan()
+        plan = requested_plan(parse_query(PlanQuery))
     except BadRequest:
         return render_template("error.html", status=400, message=BAD_PARAMETERS), 400
     region = request.args.get("region") or ""

@@ -69,10 +69,10 @@ def test_break_keeps_a_pause_and_available_ends_it(client, db_session, runtime, 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"status": "lunch"}, "must be one of available, break, offline"),
-        ({"status": 1}, "wrong type"),
-        ({}, "'status' is required"),
-        ({"status": "available", "why": "x"}, "unknown field 'why'"),
+        ({"status": "lunch"}, "字段 status 必须是 available、break、offline 之一"),
+        ({"status": 1}, "字段 status 类型错误"),
+        ({}, "字段 status 不能为空"),
+        ({"status": "available", "why": "x"}, "未知字段 why"),
     ],
 )
 def test_bad_status_bodies_are_a_clear_400(client, token, body, message):

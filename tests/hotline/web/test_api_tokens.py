@@ -48,22 +48,22 @@ def test_login_gives_a_token_that_is_stored_only_as_a_hash(client, supervisor, d
     [
         (
             {"data": "{not json", "content_type": "application/json"},
-            "the body must be a JSON object",
+            "请求体必须是 JSON 对象",
         ),
         (
             {"data": "username=chen", "content_type": "application/x-www-form-urlencoded"},
-            "send a JSON object with Content-Type: application/json",
+            "请以 JSON 对象发送请求体（Content-Type: application/json）",
         ),
-        ({"json": ["chen", PASSWORD]}, "the body must be a JSON object"),
-        ({"json": {"username": "chen"}}, "field 'password' is required"),
-        ({"json": {"username": 7, "password": PASSWORD}}, "field 'username' has the wrong type"),
+        ({"json": ["chen", PASSWORD]}, "请求体必须是 JSON 对象"),
+        ({"json": {"username": "chen"}}, "字段 password 不能为空"),
+        ({"json": {"username": 7, "password": PASSWORD}}, "字段 username 类型错误，应为字符串"),
         (
             {"json": {"username": "x" * 65, "password": PASSWORD}},
-            "field 'username' is longer than 64",
+            "字段 username 不能超过 64 个字符",
         ),
         (
             {"json": {"username": "chen", "password": PASSWORD, "admin": True}},
-            "unknown field 'admin'",
+            "未知字段 admin",
         ),
     ],
 )

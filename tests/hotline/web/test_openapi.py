@@ -1,6 +1,8 @@
-"""GET /api/openapi.json is generated from the routes; an undocumented endpoint is caught."""
+"""GET /api/openapi.json is generated from the models; an undocumented endpoint is caught."""
 
 from __future__ import annotations
+
+from openapi_spec_validator import validate
 
 from hotline.web.api.openapi import undocumented_endpoints
 
@@ -62,3 +64,35 @@ def test_request_schemas_come_from_the_checked_fields(client):
 def test_an_endpoint_added_without_docs_is_reported(app):
     app.add_url_rule("/api/not-documented", "not_documented", lambda: "", methods=["GET"])
     assert undocumented_endpoints(app) == ["GET /api/not-documented"]
+
+
+def test_the_document_is_valid_openapi_3_1(client):
+    document = client.get("/api/openapi.json").get_json()
+
+    validate(document)  # raises on any error
+    assert document["openapi"] == "3.1.0"
+
+
+def test_schemas_come_from_the_models(client):
+    document = client.get("/api/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    listing = document["paths"]["/api/consultations"]["get"]
+    answer = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["properties"]["consultations"]["items"] == {
+        "$ref": "#/components/schemas/ConsultationOut"
+    }
+    assert schemas["ConsultationOut"]["additionalProperties"] is False
+    assert schemas["Error"]["required"] == ["error", "message"]
+    current = document["paths"]["/api/agents/me/current"]["get"]["responses"]["200"]
+    assert current["content"]["application/json"]["schema"] == {
+        "anyOf": [{"$ref": "#/components/schemas/CurrentCallOut"}, {"type": "null"}]
+    }
+    assert "caller_full" not in schemas["CurrentCallOut"]["required"]
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Error"}
+    text = str(document)
+    assert "$defs" not in text and "'title': 'Summary'" not in text

@@ -1,24 +1,10 @@
-"""How calls and consultations are shown: Chinese labels and the JSON shapes of the API.
-
-Every phone number leaves here masked; the full number is only given by the audited reveal.
-"""
+"""The Chinese labels staff see, in the pages and in the API's answers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
-
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from hotline.consultations import DISPOSITIONS
-from hotline.models import Agent, Call, Caller, Consultation, User
-from hotline.phones import mask
-from hotline.supervision.call_log import TimelineEntry
 from hotline.taxonomy import Taxonomy, load_taxonomy
-from hotline.times import format_local
 from routing.regions import PROVINCE, RegionDirectory, load_regions
 
 ROLE_LABELS = {
@@ -139,6 +125,7 @@ MESSAGE_KIND_LABELS = {
     "reply": "人工回复",
 }
 SERVICE_EXTRA_LABELS = {"operator": "人工服务"}
+VOICEMAIL_STATUS_LABELS = {"pending": "待处理", "done": "已处理"}
 
 
 def taxonomy() -> Taxonomy:
@@ -188,114 +175,3 @@ def group_label(digit: str | None) -> str:
         return ""
     group = next((g for g in taxonomy().groups if g.digit == digit), None)
     return group.name if group else digit
-
-
-def iso(moment: datetime | None) -> str | None:
-    """An instant as ISO 8601 in UTC (None stays None)."""
-    return moment.isoformat() if moment else None
-
-
-def agent_names(session: Session, agent_ids: Iterable[int | None]) -> dict[int, User]:
-    """The User of each agent id given."""
-    ids = {agent_id for agent_id in agent_ids if agent_id is not None}
-    if not ids:
-        return {}
-    rows = session.execute(select(Agent.id, User).join(User).where(Agent.id.in_(ids)))
-    return {agent_id: user for agent_id, user in rows}
-
-
-def caller_phones(session: Session, caller_ids: Iterable[int | None]) -> dict[int, str]:
-    """The stored (full) number of each caller id given: mask before showing."""
-    ids = {caller_id for caller_id in caller_ids if caller_id is not None}
-    if not ids:
-        return {}
-    return dict(session.execute(select(Caller.id, Caller.phone).where(Caller.id.in_(ids))).all())
-
-
-def consultation_json(
-    consultation: Consultation,
-    call: Call | None,
-    agent: User | None,
-    caller_phone: str | None,
-) -> dict[str, Any]:
-    """The API shape of a consultation (the caller's number masked)."""
-    group = taxonomy().group_of(consultation.topic)
-    return {
-        "case_number": consultation.case_number,
-        "call_sid": call.call_sid if call else None,
-        "service": consultation.service,
-        "topic": consultation.topic,
-        "group": group.digit if group else None,
-        "summary": consultation.summary,
-        "disposition": consultation.disposition,
-        "disposition_label": DISPOSITIONS.get(consultation.disposition, consultation.disposition),
-        "referral_office": consultation.referral_office,
-        "follow_up_needed": consultation.follow_up_needed,
-        "agent": agent.username if agent else None,
-        "agent_name": (agent.display_name or agent.username) if agent else None,
-        "caller": mask(caller_phone),
-        "created_at": iso(consultation.created_at),
-        "created_at_local": format_local(consultation.created_at),
-    }
-
-
-def consultations_json(session: Session, rows: list[Consultation]) -> list[dict[str, Any]]:
-    """consultation_json for many rows with three queries in all."""
-    calls = {
-        call.id: call
-        for call in session.scalars(
-            select(Call).where(Call.id.in_({c.call_id for c in rows if c.call_id}))
-        )
-    }
-    agents = agent_names(session, (c.agent_id for c in rows))
-    phones = caller_phones(session, (c.caller_id for c in rows))
-    return [
-        consultation_json(
-            c,
-            calls.get(c.call_id) if c.call_id else None,
-            agents.get(c.agent_id) if c.agent_id else None,
-            phones.get(c.caller_id) if c.caller_id else None,
-        )
-        for c in rows
-    ]
-
-
-def call_summary_json(
-    call: Call, agent: User | None, caller_phone: str | None, case_number: str | None
-) -> dict[str, Any]:
-    """One row of the call log (the caller's number masked)."""
-    return {
-        "call_sid": call.call_sid,
-        "started_at": iso(call.started_at),
-        "started_at_local": format_local(call.started_at, "%Y-%m-%d %H:%M:%S"),
-        "caller": mask(caller_phone or call.from_number),
-        "service": call.service,
-        "topic": call.topic,
-        "group": call.group,
-        "region": call.region,
-        "priority": call.priority,
-        "repeat_caller": call.repeat_caller,
-        "stage": call.stage,
-        "outcome": call.outcome,
-        "hangup_stage": call.hangup_stage,
-        "agent": agent.username if agent else None,
-        "agent_name": (agent.display_name or agent.username) if agent else None,
-        "wait_seconds": call.wait_seconds,
-        "talk_seconds": call.talk_seconds,
-        "case_number": case_number,
-    }
-
-
-def timeline_json(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
-    """The API shape of a call's timeline."""
-    return [
-        {
-            "at": iso(entry.at),
-            "at_local": format_local(entry.at, "%Y-%m-%d %H:%M:%S"),
-            "kind": entry.kind,
-            "label": EVENT_LABELS.get(entry.kind, entry.kind),
-            "source": entry.source,
-            "data": entry.data,
-        }
-        for entry in entries
-    ]
