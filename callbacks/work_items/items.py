@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.models import Agent, Call, CallbackRequest, Shift, Voicemail
@@ -200,15 +201,22 @@ def supervisor_items(
 
 def claim(session: Session, request_id: int, agent_id: int, now: datetime) -> bool:
     """Take a due pending item for one attempt (atomic: one agent wins); False otherwise."""
-    result = session.execute(
-        update(CallbackRequest)
-        .where(
-            CallbackRequest.id == request_id,
-            CallbackRequest.status == "pending",
-            or_(CallbackRequest.next_attempt_at.is_(None), CallbackRequest.next_attempt_at <= now),
-        )
-        .values(status="in_progress", assigned_agent_id=agent_id)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(CallbackRequest)
+            .where(
+                CallbackRequest.id == request_id,
+                CallbackRequest.status == "pending",
+                or_(
+                    CallbackRequest.next_attempt_at.is_(None),
+                    CallbackRequest.next_attempt_at <= now,
+                ),
+            )
+            .values(status="in_progress", assigned_agent_id=agent_id)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount == 1
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 import redis
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.sms.outbox import queue_message
@@ -239,11 +240,15 @@ def finish(
     the stale-attempt sweep), this one changes nothing.
     """
     write_first(session)
-    ended = session.execute(
-        update(CallbackAttempt)
-        .where(CallbackAttempt.id == attempt.id, CallbackAttempt.ended_at.is_(None))
-        .values(outcome=outcome, ended_at=now)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+    ended = cast(
+        CursorResult[Any],
+        session.execute(
+            update(CallbackAttempt)
+            .where(CallbackAttempt.id == attempt.id, CallbackAttempt.ended_at.is_(None))
+            .values(outcome=outcome, ended_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if ended.rowcount != 1:
         return

@@ -9,9 +9,9 @@ nobody can call back (withheld numbers) is callbacks.work_items.items'.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.auth import audit
@@ -42,11 +42,15 @@ def _close_once(
 ) -> None:
     """Close a row still in `open_status` (one conditional UPDATE: one closer wins)."""
     model = type(row)
-    closed = session.execute(
-        update(model)
-        .where(model.id == row.id, model.status == open_status)
-        .values(**values)
-        .execution_options(synchronize_session="fetch")
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+    closed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(model)
+            .where(model.id == row.id, model.status == open_status)
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        ),
     )
     session.refresh(row)
     if closed.rowcount != 1:
