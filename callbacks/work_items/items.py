@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, CursorResult, Select, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hotline.models import Agent, Call, CallbackRequest, Shift, Voicemail
 from hotline.phones import ANONYMOUS
@@ -118,7 +118,9 @@ def may_work(session: Session, agent: Agent, item: CallbackRequest, now: datetim
     return in_reach(duty_regions(session, agent.id, now), item) and covers(agent.skills, item)
 
 
-def _region_filter(column, regions: set[str]):  # type: ignore[no-untyped-def]
+def _region_filter(
+    column: InstrumentedAttribute[str | None], regions: set[str]
+) -> ColumnElement[bool]:
     return or_(column.is_(None), column == PROVINCE, column.in_(sorted(regions)))
 
 
@@ -142,7 +144,7 @@ def agent_items(session: Session, agent: Agent, now: datetime) -> list[CallbackR
     return [row for row in rows if covers(agent.skills, row)]
 
 
-def _without_request(status: str):  # type: ignore[no-untyped-def]
+def _without_request(status: str) -> Select[tuple[Voicemail]]:
     """Voicemails of a status that are no work item (the caller withheld the number)."""
     return (
         select(Voicemail)
