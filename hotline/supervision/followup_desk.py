@@ -9,7 +9,7 @@ nobody can call back (withheld numbers) is callbacks.work_items.items'.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.orm import Session
@@ -23,6 +23,8 @@ CLOSED_STATUSES = ("done", "unreachable")
 NOTE_MAX = 1000
 UNMATCHED = "unmatched"
 
+RowT = TypeVar("RowT")
+
 
 def _note(note: str | None) -> str:
     note = (note or "").strip()
@@ -31,7 +33,9 @@ def _note(note: str | None) -> str:
     return note
 
 
-def _page(session: Session, query: Select[Any], limit: int, offset: int) -> tuple[list, int]:
+def _page(
+    session: Session, query: Select[tuple[RowT]], limit: int, offset: int
+) -> tuple[list[RowT], int]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = list(session.scalars(query.limit(limit).offset(offset)))
     return rows, int(total or 0)
