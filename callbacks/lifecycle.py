@@ -28,11 +28,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any, cast
 
 import redis
 from rq import Retry
 from rq.job import Job
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from callbacks.queues import HIGH, enqueue_once, job_runtime
@@ -96,11 +97,15 @@ def record_end(
             values["wait_seconds"] = records.seconds_between(call.queued_at, now)
         elif queue_time.isdigit():
             values["wait_seconds"] = int(queue_time)
-    ended = session.execute(
-        update(Call)
-        .where(Call.id == call.id, Call.stage == stage)
-        .values(**values)
-        .execution_options(synchronize_session="fetch")
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+    ended = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Call)
+            .where(Call.id == call.id, Call.stage == stage)
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        ),
     )
     # Another request ended the call first (a status callback racing the queue's hang-up).
     return stage if ended.rowcount == 1 else None

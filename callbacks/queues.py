@@ -7,7 +7,7 @@ takes `high` first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import redis
 from rq import Queue
 from rq.job import Job, JobStatus
+from rq.types import FunctionReferenceType
 
 from hotline.runtime import Runtime
 from hotline.settings import load_settings
@@ -33,7 +34,7 @@ _runtime: Runtime | None = None
 def enqueue_once(
     client: redis.Redis,
     job_id: str,
-    func: Callable[..., Any],
+    func: FunctionReferenceType,
     *args: Any,
     delay: timedelta | None = None,
     queue: str = DEFAULT,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import redis
-from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy import ColumnExpressionArgument, String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -24,7 +24,7 @@ from hotline.models import Call, CallEvent, Consultation, Message
 RESUME_WINDOW = timedelta(days=3)
 
 
-def _has_message(prefix: str, row_id: ColumnElement[int]) -> ColumnElement[bool]:
+def _has_message(prefix: str, row_id: ColumnExpressionArgument[int]) -> ColumnElement[bool]:
     """SQL: a message with the idempotency key prefix + id exists."""
     key = literal(prefix) + cast(row_id, String)
     return exists(select(Message.id).where(Message.idempotency_key == key))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -83,9 +83,14 @@ def parse_config(data: Any, where: str | Path, model: type[ModelT]) -> ModelT:
         raise ConfigFileError("\n".join(f"{where}: {problem}" for problem in problems)) from None
 
 
-@lru_cache(maxsize=64)
 def load_config(config_dir: Path, name: str, model: type[ModelT]) -> ModelT:
     """Read and check config_dir/name with its model (cached per path and model)."""
+    # lru_cache's wrapper drops the TypeVar; the model is part of the cache key.
+    return cast(ModelT, _load_config(config_dir, name, model))
+
+
+@lru_cache(maxsize=64)
+def _load_config(config_dir: Path, name: str, model: type[BaseModel]) -> BaseModel:
     path = config_dir / name
     return parse_config(load_yaml(path), path, model)
 

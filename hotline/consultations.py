@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -58,7 +59,8 @@ def next_case_number(session: Session, now: datetime) -> str:
     until the caller's transaction ends, so two transactions never get the same number.
     """
     day = to_local(now).date()
-    table = CaseNumberCounter.__table__
+    # Declarative types __table__ as any FromClause; this model is mapped to a Table.
+    table = cast(Table, CaseNumberCounter.__table__)
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

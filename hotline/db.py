@@ -110,6 +110,6 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def create_session_factory(engine: Engine) -> sessionmaker:
+def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory whose objects stay readable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -7,7 +7,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -130,13 +130,14 @@ class TopicClassifier:
                         vocab.add(token)
         return frozenset(vocab)
 
-    def _features(self, text: str) -> Counter[str]:
+    def _features(self, text: str) -> defaultdict[str, float]:
         """Word features (vocabulary words found as substrings) and CJK character bigrams.
 
         Used at load time only; classify() computes the same sum through the lookup table.
         """
         text = _strip_fillers(normalize(text))
-        feats: Counter[str] = Counter()
+        # Weights, not counts: a bigram counts BIGRAM_WEIGHT.
+        feats: defaultdict[str, float] = defaultdict(float)
         for i in range(len(text)):
             for j in range(i + 2, min(len(text), i + self._vocab_maxlen) + 1):
                 if text[i:j] in self._vocab:
@@ -147,10 +148,11 @@ class TopicClassifier:
 
     def _train(self, examples: dict[str, list[str]]) -> None:
         """Build per-topic log-likelihood ratios from examples and keywords."""
-        counts: dict[str, Counter[str]] = {t: Counter() for t in self.topics}
+        counts: dict[str, defaultdict[str, float]] = {t: defaultdict(float) for t in self.topics}
         for topic, phrases in examples.items():
             for phrase in phrases:
-                counts[topic].update(self._features(phrase))
+                for feature, n in self._features(phrase).items():
+                    counts[topic][feature] += n
         for word, weights in self.keywords.items():
             for topic, weight in weights.items():
                 for feature, n in self._features(word).items():
@@ -226,7 +228,9 @@ class TopicClassifier:
             # A containing keyword starts at most maxlen before this one ends.
             inside = any(reach.get(a, -1) >= end for a in range(max(0, end - maxlen), start + 1))
             if not inside and word not in counted:
-                counted[word] = self._table[word][0]  # type: ignore[assignment]
+                weights = self._table[word][0]
+                assert weights is not None  # `matches` holds keywords only
+                counted[word] = weights
             if reach.get(start, -1) < end:
                 reach[start] = end
         return [sum(col) for col in zip(*counted.values(), strict=True)], nb

@@ -162,7 +162,7 @@ class FlowEngine:
         node_id = clean_token(node_id)
         state = StateStore(client).load(call.call_sid)
         lost = state is None or state.flow != self.flow.name
-        if lost:
+        if state is None or lost:
             state = self._rebuilt_state(call, now)
             add_event(session, call, "ivr_state_lost", node=node_id, event=event)
             log.warning("IVR state of %s lost at %s %s; using the safe default", call.call_sid,

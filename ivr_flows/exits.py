@@ -120,10 +120,10 @@ class Callback(Kind):
         call = turn.call
         if call.from_number == ANONYMOUS:
             turn.event(node, "anonymous", next=node["anonymous_next"])
-            return node["anonymous_next"]
+            return node.target("anonymous_next")
         request = open_work_item(turn.session, call, node["source"], turn.now, need(turn))
         if request is None:  # not reached: withheld numbers took the branch above
-            return node["anonymous_next"]
+            return node.target("anonymous_next")
         call.outcome = "callback"  # the same outcome as a call-back chosen while waiting
         turn.say(node["prompt"])
         turn.answer.hangup()
@@ -147,7 +147,7 @@ class Transfer(Kind):
             turn.call.outcome = "transferred"
             turn.answer.hangup()
             return None
-        return node["next"]
+        return node.target("next")
 
 
 class Hangup(Kind):

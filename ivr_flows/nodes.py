@@ -8,7 +8,7 @@ from typing import Any
 
 from hotline.phones import ANONYMOUS
 from ivr_flows.inputs import Given, is_dont_know, is_no, is_yes, spoken_digits
-from ivr_flows.schema import REPEAT_KEY, Case, Node
+from ivr_flows.schema import REPEAT_KEY, Case, Node, Option
 from ivr_flows.turn import Turn
 from routing.regions import PROVINCE
 
@@ -53,7 +53,7 @@ class Say(Kind):
         for key in node["prompt"]:
             turn.say(key)
         turn.event(node, "said")
-        return node["next"]
+        return node.target("next")
 
 
 class Play(Kind):
@@ -63,7 +63,7 @@ class Play(Kind):
         for url in node["url"]:
             turn.answer.play(url)
         turn.event(node, "played")
-        return node["next"]
+        return node.target("next")
 
 
 class Set(Kind):
@@ -72,7 +72,7 @@ class Set(Kind):
     def enter(self, turn: Turn, node: Node) -> str | None:
         turn.apply(node["set"])
         turn.event(node, "set", values=node["set"])
-        return node["next"]
+        return node.target("next")
 
 
 def _same(actual: Any, expected: Any) -> bool:
@@ -101,12 +101,13 @@ class Branch(Kind):
 
     def enter(self, turn: Turn, node: Node) -> str | None:
         variables = branch_vars(turn.vars)
-        for index, case in enumerate(node["cases"]):
+        cases: tuple[Case, ...] = node["cases"]
+        for index, case in enumerate(cases):
             if case_matches(case, variables):
                 turn.event(node, "branched", case=index, next=case.next)
                 return case.next
         turn.event(node, "branched", case=None, next=node["default"])
-        return node["default"]
+        return node.target("default")
 
 
 class Menu(Kind):
@@ -125,7 +126,8 @@ class Menu(Kind):
             return turn.fail(node, "invalid" if given.speech else "no_input", given)
         if key == REPEAT_KEY:
             return repeat(turn, node)
-        option = node["options"].get(key)
+        options: dict[str, Option] = node["options"]
+        option = options.get(key)
         if option is None:
             return turn.fail(node, "invalid", given)
         turn.accepted(node)
@@ -164,14 +166,14 @@ class Speech(Kind):
             if node.get("dtmf_next"):
                 turn.accepted(node)
                 turn.event(node, "keyed", input=given.digits, next=node["dtmf_next"])
-                return node["dtmf_next"]
+                return node.target("dtmf_next")
             return turn.fail(node, "invalid", given)
         if not given.speech:
             return turn.fail(node, "no_input", given)
         turn.accepted(node)
         turn.vars[node["var"]] = given.speech
         turn.event(node, "heard", input=given.for_event(), next=node["next"])
-        return node["next"]
+        return node.target("next")
 
 
 class Classify(Kind):
@@ -187,12 +189,12 @@ class Classify(Kind):
         if confidence <= 0:
             turn.say(node.get("not_understood_prompt"))
             turn.event(node, "not_understood", next=node["reject"])
-            return node["reject"]
+            return node.target("reject")
         if confidence >= node["threshold"]:
             turn.apply({"topic": result.topic, "group": result.group})
             turn.say(node.get("accepted_prompt"))
             turn.event(node, "accepted", topic=result.topic, confidence=confidence)
-            return node["next"]
+            return node.target("next")
         turn.answer.gather(
             node.id, [turn.text(node["prompt"])], speech=True, timeout=node["timeout"],
             hints=["是", "不是", "对", "不对"],
@@ -210,11 +212,11 @@ class Classify(Kind):
             turn.accepted(node)
             turn.apply({"topic": guess, "group": turn.vars.get("guess_group")})
             turn.event(node, "confirmed", input=given.for_event(), topic=guess)
-            return node["next"]
+            return node.target("next")
         if given.digits == "2" or (not given.digits and is_no(given.speech)):
             turn.accepted(node)
             turn.event(node, "rejected", input=given.for_event(), next=node["reject"])
-            return node["reject"]
+            return node.target("reject")
         return turn.fail(node, "invalid", given)
 
 
@@ -225,7 +227,7 @@ class Region(Kind):
         region = turn.vars.get("region")
         if region:
             turn.event(node, "known", region=region, reason=turn.vars.get("region_reason"))
-            return node["next"]
+            return node.target("next")
         names = [r.name for r in turn.resources.regions.regions]
         turn.answer.gather(
             node.id, [turn.text(node["prompt"])], speech=True, num_digits=4, finish_on_key="#",
@@ -249,7 +251,7 @@ class Region(Kind):
         if region != PROVINCE and caller is not None and caller.phone != ANONYMOUS:
             caller.region = region  # asked once, known next time
         turn.event(node, "given", input=given.for_event(), region=region, how=how)
-        return node["next"]
+        return node.target("next")
 
     @staticmethod
     def _resolve(turn: Turn, given: Given) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, ConfigDict, RootModel
 from hotline.config_files import load_config
 
 
-class _Blank(dict):
+class _Blank(dict[str, Any]):
     """Format variables where an unknown or empty placeholder renders as ''."""
 
     def __missing__(self, key: str) -> str:

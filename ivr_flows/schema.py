@@ -211,6 +211,13 @@ class Node:
         value = self.spec.get(key)
         return default if value is None else value
 
+    def target(self, key: str) -> str:
+        """The node id a target field leads to."""
+        value = self.spec[key]
+        # The schema refuses a flow whose target fields name no node.
+        assert isinstance(value, str), f"{self.id}.{key} is not a node id"
+        return value
+
 
 @dataclass(frozen=True)
 class Flow:
@@ -232,7 +239,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-class _Mapping(dict):
+class _Mapping(dict[Any, Any]):
     """A YAML mapping that remembers its keys given twice and its line."""
 
     duplicates: list[tuple[Any, int]]
@@ -556,7 +563,7 @@ class _Checker:
             nodes=nodes,
         )
 
-    def flow_target(self, data: dict, name: str, raw_nodes: dict) -> str | None:
+    def flow_target(self, data: dict[Any, Any], name: str, raw_nodes: dict[Any, Any]) -> str | None:
         value = data.get(name)
         if not isinstance(value, str) or not value:
             self.problem(FLOW_LEVEL, f"missing '{name}' (a node id)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -72,7 +72,8 @@ class StateStore:
 
     def load(self, call_sid: str) -> IvrState | None:
         """The call's state, or None when missing, expired or unreadable."""
-        data = self.client.hgetall(self.key(call_sid))
+        # The sync client's replies are typed Awaitable | value (redis-py#2399).
+        data = cast(dict[bytes | str, bytes | str], self.client.hgetall(self.key(call_sid)))
         if not data:
             return None
         try:

@@ -78,7 +78,7 @@ class SurveyNode(Kind):
             )
             turn.event(node, "rated", rating=survey.rating, return_visit=task.id if task else None)
         turn.say(node.get("thanks_prompt"))
-        return node["next"]
+        return node.target("next")
 
     @staticmethod
     def _comment(turn: Turn, node: Node, given: Given) -> str:
@@ -95,4 +95,4 @@ class SurveyNode(Kind):
                 survey.comment = given.speech
                 turn.event(node, "commented", comment=given.for_event(), chars=len(given.speech))
         turn.say(node.get("thanks_prompt"))
-        return node["next"]
+        return node.target("next")

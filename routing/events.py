@@ -8,6 +8,7 @@ cycle, so the content of an event is only for logs. A router also wakes every ti
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 import redis
 
@@ -31,11 +32,13 @@ def publish(client: redis.Redis, kind: str, ref: object = "") -> None:
 
 def wait(client: redis.Redis, timeout: float) -> list[str]:
     """Block until an event arrives or `timeout` seconds pass; return every pending event."""
-    first = client.blpop([keys.EVENTS], timeout=timeout)
+    # The sync client's replies are typed Awaitable | value (redis-py#2399): BLPOP gives
+    # (key, value) or None, LPOP with a count a list or None.
+    first = cast(tuple[bytes, bytes] | None, client.blpop([keys.EVENTS], timeout=timeout))
     if first is None:
         return []
     events = [first[1]]
-    rest = client.lpop(keys.EVENTS, MAX_PENDING)
+    rest = cast(list[bytes] | None, client.lpop(keys.EVENTS, MAX_PENDING))
     if rest:
         events.extend(rest)
     return [e.decode() if isinstance(e, bytes) else str(e) for e in events]
@@ -43,5 +46,5 @@ def wait(client: redis.Redis, timeout: float) -> list[str]:
 
 def drain(client: redis.Redis) -> list[str]:
     """Take every pending event without waiting."""
-    rest = client.lpop(keys.EVENTS, MAX_PENDING) or []
+    rest = cast(list[bytes] | None, client.lpop(keys.EVENTS, MAX_PENDING)) or []  # as in wait()
     return [e.decode() if isinstance(e, bytes) else str(e) for e in rest]

@@ -171,7 +171,7 @@ class _Coverage:
 
     def __init__(self, agents: list[AgentView]) -> None:
         self.agents = agents
-        self._cache: dict[tuple, tuple[bool, int, bool]] = {}
+        self._cache: dict[tuple[str, str, frozenset[str] | None], tuple[bool, int, bool]] = {}
 
     def get(
         self, service: str, group: str, regions: frozenset[str] | None

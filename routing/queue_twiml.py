@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -17,6 +18,13 @@ from routing.config import QueuePrompts
 from routing.handoff import placement_for
 
 UrlFor = Callable[[str], str]
+
+
+class SaysText(Protocol):
+    """A TwiML verb that can hold a <Say>: a VoiceResponse or a Gather."""
+
+    def say(self, message: str, **attrs: str) -> object: ...
+
 
 WAIT_CHOICE_PATH = f"{QUEUE_PREFIX}/wait-choice"
 OFFER_CHOICE_PATH = f"{QUEUE_PREFIX}/offer-choice"
@@ -36,9 +44,9 @@ class Speaker:
     voice: VoiceConfig
     url: UrlFor
 
-    def say(self, target: object, key: str, **values: object) -> None:
+    def say(self, target: SaysText, key: str, **values: object) -> None:
         """Speak a queue prompt into a response or a Gather."""
-        target.say(self.prompts.text(key, **values), **self.voice.say_attrs())  # type: ignore[attr-defined]
+        target.say(self.prompts.text(key, **values), **self.voice.say_attrs())
 
 
 def enqueue_again(speaker: Speaker, region: str, notice: str | None = None) -> str:

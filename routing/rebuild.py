@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 import redis
 from sqlalchemy import select
@@ -42,9 +43,17 @@ class RebuildReport:
     agents: int
 
 
-def call_history(session: Session, call_ids: list[int]) -> dict[int, dict]:
+class CallHistory(TypedDict):
+    """What a call's routing events say: its last offer, a requeue, its widest overflow."""
+
+    offer: str
+    requeued: bool
+    reach: int
+
+
+def call_history(session: Session, call_ids: list[int]) -> dict[int, CallHistory]:
     """Per call: the last offer id, whether it was requeued, the widest overflow stage."""
-    history: dict[int, dict] = {
+    history: dict[int, CallHistory] = {
         call_id: {"offer": "", "requeued": False, "reach": 0} for call_id in call_ids
     }
     if not call_ids:
@@ -119,20 +128,21 @@ def rebuild(
         entry = history[call.id]
         priority = int(call.priority or 0)
         cls = priority + config.requeue_priority_boost if entry["requeued"] else priority
+        assert call.queued_at is not None  # the query takes queued calls only
         enq = to_ms(call.queued_at)
         region = call.region or "province"
         state = {"queued": "waiting", "ringing": "offered", "talking": "talking"}[call.stage]
         offer = entry["offer"] if state != "waiting" else ""
         if state != "waiting" and (call.agent_id is None or not offer):
             state, offer = "waiting", ""  # an offer we cannot name: back in line
-        agent = str(call.agent_id) if state != "waiting" else ""
+        agent_ref = str(call.agent_id) if state != "waiting" else ""
         pipe.hset(
             keys.caller(call.call_sid),
             mapping={
                 "sid": call.call_sid, "id": call.id, "service": call.service or "",
                 "group": call.group or "", "topic": call.topic or "", "region": region,
                 "priority": priority, "cls": cls, "enq": enq,
-                "repeat": "1" if call.repeat_caller else "0", "state": state, "agent": agent,
+                "repeat": "1" if call.repeat_caller else "0", "state": state, "agent": agent_ref,
                 "offer": offer, "reach": entry["reach"], "nobody": "0", "ready": "0",
                 "retry_at": "0",
             },
@@ -146,7 +156,7 @@ def rebuild(
         pipe.hset(
             keys.offer(offer),
             mapping={
-                "id": offer, "sid": call.call_sid, "agent": agent, "created": now_ms,
+                "id": offer, "sid": call.call_sid, "agent": agent_ref, "created": now_ms,
                 "connected": "1", "accepted": "1" if accepted else "0",
             },
         )  # fmt: skip
@@ -155,6 +165,7 @@ def rebuild(
                 config.ring_timeout_seconds + config.offer_settle_grace_seconds
             )
             pipe.zadd(keys.OFFERS, {offer: deadline})
+        assert call.agent_id is not None  # a call without an agent went back in line above
         busy[call.agent_id] = ("talking" if accepted else "ringing", call.call_sid, offer)
 
     for agent in agents:

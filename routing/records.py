@@ -7,9 +7,9 @@ races with another (a hang-up, a second webhook) changes nothing instead of undo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from hotline.calls import add_event, find_call
@@ -28,11 +28,15 @@ def _move(
     conditions = [Call.id == call.id, Call.stage.in_(expected)]
     if held_by:
         conditions.append(Call.agent_id == held_by)
-    result = session.execute(
-        update(Call)
-        .where(*conditions)
-        .values(**values)
-        .execution_options(synchronize_session="fetch")
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Call)
+            .where(*conditions)
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        ),
     )
     return result.rowcount == 1
 

@@ -352,10 +352,10 @@ class Router:
         self.state.release(offer_id, now_ms, 0, pause=False, retry_at_ms=retry_at)
         log.warning("could not redirect %s to agent %s: %s", caller.call_sid, agent.agent_id, exc)
         with self._writing() as session:
-            call = find_call(session, caller.call_sid)
-            if call is not None:
+            found = find_call(session, caller.call_sid)
+            if found is not None:
                 records.undo_offered(
-                    session, call, agent.agent_id, offer_id, f"telephony: {exc}"[:200], now
+                    session, found, agent.agent_id, offer_id, f"telephony: {exc}"[:200], now
                 )
                 session.commit()
 

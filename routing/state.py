@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -75,6 +75,18 @@ def _text(value: Any) -> Any:
     if isinstance(value, list):
         return [_text(item) for item in value]
     return value
+
+
+def _word(reply: Any) -> str:
+    """A one-word reply ('ok', 'missing', a digest) as text."""
+    # redis-py types every reply Any (the sync client's as Awaitable | Any): this one is a string.
+    return cast(str, _text(reply))
+
+
+def _words(reply: Any) -> list[str]:
+    """A list-of-strings reply (a sorted set's members, a list) as text."""
+    # As in _word: redis-py cannot know the shape of a reply.
+    return cast(list[str], _text(reply))
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -238,7 +250,7 @@ class RoutingState:
         self, call_sid: str, agent_id: int, offer_id: str, now_ms: int, deadline_ms: int
     ) -> str:
         """Offer a waiting caller to an idle agent: 'ok', or who was no longer free."""
-        return _text(self._run("reserve", call_sid, agent_id, offer_id, now_ms, deadline_ms))
+        return _word(self._run("reserve", call_sid, agent_id, offer_id, now_ms, deadline_ms))
 
     def connected(self, offer_id: str, deadline_ms: int) -> StepResult:
         """The caller fetched the connect TwiML of this offer."""
@@ -275,7 +287,7 @@ class RoutingState:
 
     def set_status(self, agent_id: int, status: str, clear_pause: bool, now_ms: int) -> str:
         """Record an agent's chosen status: 'ok', or 'missing' when the agent has no state."""
-        return _text(self._run("set_status", agent_id, status, "1" if clear_pause else "0", now_ms))
+        return _word(self._run("set_status", agent_id, status, "1" if clear_pause else "0", now_ms))
 
     def ensure_agent(
         self,
@@ -310,13 +322,13 @@ class RoutingState:
 
     def pause(self, agent_id: int, now_ms: int) -> str:
         """A supervisor's pause (status break, paused): 'ok', or 'missing' without a state."""
-        return _text(self._run("pause", agent_id, now_ms))
+        return _word(self._run("pause", agent_id, now_ms))
 
     # ----- reads -------------------------------------------------------------------------------
 
     def signature(self) -> str:
         """A digest of the queues and agents' states that changes with every routing step."""
-        return _text(self._run("signature"))
+        return _word(self._run("signature"))
 
     def offer_times(self, offer_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
         """(created, accepted) epoch ms of these open offers (0: not accepted yet)."""
@@ -338,11 +350,11 @@ class RoutingState:
 
     def regions(self) -> list[str]:
         """Regions that have a queue."""
-        return sorted(_text(list(self.client.smembers(keys.QUEUES))))
+        return sorted(_words(list(self._members(keys.QUEUES))))
 
     def queue_order(self, region: str) -> list[str]:
         """The waiting CallSids of a region, head first."""
-        return _text(self.client.zrange(keys.queue(region), 0, -1))
+        return _words(self.client.zrange(keys.queue(region), 0, -1))
 
     def waiting_callers(self) -> list[CallerState]:
         """Every waiting caller of every region (one round trip)."""
@@ -363,14 +375,18 @@ class RoutingState:
         found = self.callers([call_sid])
         return found[0] if found else None
 
+    def _members(self, key: str) -> set[bytes]:
+        # The sync client's replies are typed Awaitable | value (redis-py#2399).
+        return cast(set[bytes], self.client.smembers(key))
+
     def position(self, caller: CallerState) -> int | None:
         """How many callers wait ahead of this one in its region's queue (None: not waiting)."""
-        rank = self.client.zrank(keys.queue(caller.region), caller.call_sid)
+        rank = cast(int | None, self.client.zrank(keys.queue(caller.region), caller.call_sid))
         return None if rank is None else int(rank)
 
     def agent_ids(self) -> list[int]:
         """Every agent that has a state."""
-        return sorted(int(x) for x in _text(list(self.client.smembers(keys.AGENTS))))
+        return sorted(int(x) for x in _words(list(self._members(keys.AGENTS))))
 
     def agents(self, agent_ids: Iterable[int]) -> dict[int, AgentState]:
         """The states of these agents (agents without a state are left out)."""
@@ -391,12 +407,13 @@ class RoutingState:
 
     def offer(self, offer_id: str) -> dict[str, str] | None:
         """The fields of an open offer, or None."""
-        data = self.client.hgetall(keys.offer(offer_id))
+        # The sync client's replies are typed Awaitable | value (redis-py#2399).
+        data = cast(dict[bytes, bytes], self.client.hgetall(keys.offer(offer_id)))
         return {_text(k): _text(v) for k, v in data.items()} if data else None
 
     def due_offers(self, now_ms: int) -> list[str]:
         """Open offers whose deadline has passed."""
-        return _text(self.client.zrangebyscore(keys.OFFERS, "-inf", now_ms))
+        return _words(self.client.zrangebyscore(keys.OFFERS, "-inf", now_ms))
 
     def due_wraps(self, now_ms: int) -> list[int]:
         """Agents whose wrap-up has ended."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import redis
 
@@ -62,4 +63,6 @@ def take_send_slot(
 def sent_in_window(client: redis.Redis, number: str, moment: datetime, config: SmsConfig) -> int:
     """How many SMS to `number` counted in the window of `moment` (for logs and tests)."""
     window = int(moment.timestamp()) // config.rate_window_seconds
-    return int(client.get(RATE_KEY.format(number=number, window=window)) or 0)
+    # The sync client's replies are typed Awaitable | value (redis-py#2399).
+    count = cast(bytes | None, client.get(RATE_KEY.format(number=number, window=window)))
+    return int(count or 0)

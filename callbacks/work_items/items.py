@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, CursorResult, Select, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hotline.models import Agent, Call, CallbackRequest, Shift, Voicemail
 from hotline.phones import ANONYMOUS
@@ -117,7 +118,9 @@ def may_work(session: Session, agent: Agent, item: CallbackRequest, now: datetim
     return in_reach(duty_regions(session, agent.id, now), item) and covers(agent.skills, item)
 
 
-def _region_filter(column, regions: set[str]):  # type: ignore[no-untyped-def]
+def _region_filter(
+    column: InstrumentedAttribute[str | None], regions: set[str]
+) -> ColumnElement[bool]:
     return or_(column.is_(None), column == PROVINCE, column.in_(sorted(regions)))
 
 
@@ -141,7 +144,7 @@ def agent_items(session: Session, agent: Agent, now: datetime) -> list[CallbackR
     return [row for row in rows if covers(agent.skills, row)]
 
 
-def _without_request(status: str):  # type: ignore[no-untyped-def]
+def _without_request(status: str) -> Select[tuple[Voicemail]]:
     """Voicemails of a status that are no work item (the caller withheld the number)."""
     return (
         select(Voicemail)
@@ -200,15 +203,22 @@ def supervisor_items(
 
 def claim(session: Session, request_id: int, agent_id: int, now: datetime) -> bool:
     """Take a due pending item for one attempt (atomic: one agent wins); False otherwise."""
-    result = session.execute(
-        update(CallbackRequest)
-        .where(
-            CallbackRequest.id == request_id,
-            CallbackRequest.status == "pending",
-            or_(CallbackRequest.next_attempt_at.is_(None), CallbackRequest.next_attempt_at <= now),
-        )
-        .values(status="in_progress", assigned_agent_id=agent_id)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(CallbackRequest)
+            .where(
+                CallbackRequest.id == request_id,
+                CallbackRequest.status == "pending",
+                or_(
+                    CallbackRequest.next_attempt_at.is_(None),
+                    CallbackRequest.next_attempt_at <= now,
+                ),
+            )
+            .values(status="in_progress", assigned_agent_id=agent_id)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount == 1
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 import redis
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
+from callbacks.lifecycle import FINAL_STATUSES
 from callbacks.sms.outbox import queue_message
-from callbacks.status.calls import FINAL_STATUSES
 from callbacks.work_items.items import claim, close, may_work
 from callbacks.work_items.return_call_config import CallbackConfig
 from callbacks.work_items.return_call_talk import agent_answered_at
@@ -61,17 +62,14 @@ class Dialer:
         return self.settings.hotline_number
 
 
-def _due(request: CallbackRequest, now: datetime) -> bool:
-    return request.next_attempt_at is None or request.next_attempt_at <= now
-
-
 def _check_startable(
     session: Session, client: redis.Redis, agent: Agent, request: CallbackRequest, now: datetime
 ) -> None:
     if request.status != "pending":
         raise Conflict("这条回拨任务正在回拨或已关闭", status=request.status)
-    if not _due(request, now):
-        raise Conflict("还没到下一次回拨时间", next_attempt_at=request.next_attempt_at.isoformat())
+    due_at = request.next_attempt_at
+    if due_at is not None and due_at > now:
+        raise Conflict("还没到下一次回拨时间", next_attempt_at=due_at.isoformat())
     if not may_work(session, agent, request, now):
         raise Forbidden("这条回拨任务不属于您的值班地区或业务范围")
     if current_call(client, session, agent, now) is not None:
@@ -239,11 +237,15 @@ def finish(
     the stale-attempt sweep), this one changes nothing.
     """
     write_first(session)
-    ended = session.execute(
-        update(CallbackAttempt)
-        .where(CallbackAttempt.id == attempt.id, CallbackAttempt.ended_at.is_(None))
-        .values(outcome=outcome, ended_at=now)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+    ended = cast(
+        CursorResult[Any],
+        session.execute(
+            update(CallbackAttempt)
+            .where(CallbackAttempt.id == attempt.id, CallbackAttempt.ended_at.is_(None))
+            .values(outcome=outcome, ended_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if ended.rowcount != 1:
         return

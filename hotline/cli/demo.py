@@ -35,7 +35,7 @@ PROGRESS_SECONDS = 15
 
 
 @contextmanager
-def _children(settings: Settings) -> Iterator[list[subprocess.Popen]]:
+def _children(settings: Settings) -> Iterator[list[subprocess.Popen[bytes]]]:
     """The RQ worker and the router, refusing outside connections like this process."""
     env = dict(
         os.environ,
@@ -91,7 +91,9 @@ def _summary(rt: Runtime, since: Any, fake: FakeTwilio, centre: DemoCentre) -> l
                 select(Call.outcome, func.count())
                 .where(Call.started_at >= since)
                 .group_by(Call.outcome)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         answered = session.scalar(
             select(func.count()).where(

@@ -134,7 +134,7 @@ def serve(host: str, port: int) -> None:
         rt.close()
 
 
-def stop_children(children: list[subprocess.Popen]) -> None:
+def stop_children(children: list[subprocess.Popen[bytes]]) -> None:
     """Ask child processes to stop (SIGTERM), and kill those still running after 10 s."""
     for child in children:
         child.terminate()

@@ -8,8 +8,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from hotline.settings import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
@@ -67,9 +70,9 @@ class FakeTwilio:
         self.lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._failures: list[_Failure] = []
-        self.messages: dict[str, dict] = {}
-        self.calls: dict[str, dict] = {}
-        self.queues: dict[str, dict] = {}
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.calls: dict[str, dict[str, Any]] = {}
+        self.queues: dict[str, dict[str, Any]] = {}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         # Called with (CallSid, form) after each accepted Calls update, outside the lock: the
@@ -96,7 +99,8 @@ class FakeTwilio:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-            self._thread.join(timeout=5)
+            if self._thread is not None:
+                self._thread.join(timeout=5)
             self._server = self._thread = None
 
     @property
@@ -193,14 +197,14 @@ class FakeTwilio:
             return self._error(404, 20404, "The requested resource was not found")
         return None
 
-    def _call(self, call_sid: str) -> dict:
+    def _call(self, call_sid: str) -> dict[str, Any]:
         """The call record (caller holds the lock); inbound calls are known to Twilio."""
         if call_sid not in self.calls:
             self.calls[call_sid] = self._call_json(call_sid, "+8613800000000", "", "in-progress")
             self.calls[call_sid]["direction"] = "inbound"
         return self.calls[call_sid]
 
-    def _call_json(self, sid: str, to: str, from_: str, status: str) -> dict:
+    def _call_json(self, sid: str, to: str, from_: str, status: str) -> dict[str, Any]:
         return {
             "sid": sid,
             "account_sid": self.account_sid,
@@ -230,7 +234,7 @@ class FakeTwilio:
             "subresource_uris": {"recordings": self._uri(f"Calls/{sid}/Recordings.json")},
         }
 
-    def _new_queue(self, sid: str, friendly_name: str, max_size: int) -> dict:
+    def _new_queue(self, sid: str, friendly_name: str, max_size: int) -> dict[str, Any]:
         return {
             "sid": sid,
             "account_sid": self.account_sid,
@@ -241,7 +245,7 @@ class FakeTwilio:
             "date_created": _now(),
         }
 
-    def _queue_json(self, queue: dict) -> dict:
+    def _queue_json(self, queue: dict[str, Any]) -> dict[str, Any]:
         return {**queue, "date_updated": _now(), "uri": self._uri(f"Queues/{queue['sid']}.json")}
 
     def _build_app(self) -> Flask:
@@ -249,7 +253,7 @@ class FakeTwilio:
         app.before_request(self._before_request)
 
         @app.post(ACCOUNT + "/Messages.json")
-        def create_message(account_sid: str):
+        def create_message(account_sid: str) -> ResponseReturnValue:
             form = request.form
             if not form.get("To") or not (form.get("Body") or form.get("MediaUrl")):
                 return self._error(400, 21604, "A 'To' phone number and a 'Body' are required.")
@@ -282,7 +286,7 @@ class FakeTwilio:
             return jsonify(message), 201
 
         @app.post(ACCOUNT + "/Calls.json")
-        def create_call(account_sid: str):
+        def create_call(account_sid: str) -> ResponseReturnValue:
             form = request.form
             if not form.get("To") or not form.get("From"):
                 return self._error(400, 21201, "No 'To' number is specified")
@@ -294,7 +298,7 @@ class FakeTwilio:
             return jsonify(call), 201
 
         @app.post(ACCOUNT + "/Calls/<call_sid>.json")
-        def update_call(account_sid: str, call_sid: str):
+        def update_call(account_sid: str, call_sid: str) -> ResponseReturnValue:
             if not is_sid(call_sid, "CA"):
                 return self._error(404, 20404, "The requested resource was not found")
             form = request.form
@@ -311,7 +315,7 @@ class FakeTwilio:
             return jsonify(answer), 200
 
         @app.get(ACCOUNT + "/Queues.json")
-        def list_queues(account_sid: str):
+        def list_queues(account_sid: str) -> ResponseReturnValue:
             page_size = min(int(request.args.get("PageSize", 50)), 1000)
             page = int(request.args.get("Page", 0))
             with self.lock:
@@ -338,7 +342,7 @@ class FakeTwilio:
             )
 
         @app.post(ACCOUNT + "/Queues.json")
-        def create_queue(account_sid: str):
+        def create_queue(account_sid: str) -> ResponseReturnValue:
             name = request.form.get("FriendlyName", "")
             with self.lock:
                 if not name or any(q["friendly_name"] == name for q in self.queues.values()):
@@ -349,7 +353,7 @@ class FakeTwilio:
             return jsonify(answer), 201
 
         @app.post(ACCOUNT + "/Queues/<queue_sid>/Members/<call_sid>.json")
-        def update_member(account_sid: str, queue_sid: str, call_sid: str):
+        def update_member(account_sid: str, queue_sid: str, call_sid: str) -> ResponseReturnValue:
             with self.lock:
                 known_queue = queue_sid in self.queues
             if not known_queue or not (call_sid == "Front" or is_sid(call_sid, "CA")):
@@ -368,11 +372,11 @@ class FakeTwilio:
             return jsonify(member), 200
 
         @app.errorhandler(404)
-        def not_found(_error):
+        def not_found(_error: HTTPException) -> Response:
             return self._error(404, 20404, "The requested resource was not found")
 
         @app.errorhandler(405)
-        def not_allowed(_error):
+        def not_allowed(_error: HTTPException) -> Response:
             return self._error(405, 20004, "Method not allowed")
 
         return app

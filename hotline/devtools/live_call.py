@@ -228,7 +228,8 @@ class LiveCall:
                 self.record.outcome = "voicemail"
                 return self._recorded(verb, doc_url)
             elif tag in ("Hangup", "Reject"):
-                return self._hangup_now()
+                self._hangup_now()
+                return None
         return None
 
     def _sleep(self, seconds: float) -> Step | None:
@@ -322,7 +323,8 @@ class LiveCall:
         nouns = [noun for noun in verb if noun.tag in ("Number", "Client")]
         action = verb.get("action")
         if not nouns:
-            return self._hangup_now()  # a transfer out of the centre: the demo ends the call
+            self._hangup_now()  # a transfer out of the centre: the demo ends the call
+            return None
         noun = nouns[0]
         contact = ("client:" if noun.tag == "Client" else "") + _text(noun)
         timeout = float(verb.get("timeout", 30))

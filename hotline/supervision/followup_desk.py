@@ -9,9 +9,9 @@ nobody can call back (withheld numbers) is callbacks.work_items.items'.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.auth import audit
@@ -23,6 +23,8 @@ CLOSED_STATUSES = ("done", "unreachable")
 NOTE_MAX = 1000
 UNMATCHED = "unmatched"
 
+RowT = TypeVar("RowT")
+
 
 def _note(note: str | None) -> str:
     note = (note or "").strip()
@@ -31,7 +33,9 @@ def _note(note: str | None) -> str:
     return note
 
 
-def _page(session: Session, query: Select[Any], limit: int, offset: int) -> tuple[list, int]:
+def _page(
+    session: Session, query: Select[tuple[RowT]], limit: int, offset: int
+) -> tuple[list[RowT], int]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = list(session.scalars(query.limit(limit).offset(offset)))
     return rows, int(total or 0)
@@ -42,11 +46,15 @@ def _close_once(
 ) -> None:
     """Close a row still in `open_status` (one conditional UPDATE: one closer wins)."""
     model = type(row)
-    closed = session.execute(
-        update(model)
-        .where(model.id == row.id, model.status == open_status)
-        .values(**values)
-        .execution_options(synchronize_session="fetch")
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+    closed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(model)
+            .where(model.id == row.id, model.status == open_status)
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        ),
     )
     session.refresh(row)
     if closed.rowcount != 1:

@@ -35,12 +35,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from hotline.times import SHANGHAI
-
-if TYPE_CHECKING:
-    from hotline.models import Call, CallEvent
 
 SERVICE_LEVEL_SECONDS = 20
 SHORT_ABANDON_SECONDS = 5
@@ -79,6 +76,46 @@ DISPOSITION_ORDER: tuple[Disposition, ...] = (
 ABANDONED: Disposition = "abandoned"
 
 
+class CallFields(Protocol):
+    """The columns of a call that CallRecord.from_call reads: a `Call` or a row of them."""
+
+    @property
+    def call_sid(self) -> str: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def service(self) -> str | None: ...
+    @property
+    def agent_id(self) -> int | None: ...
+    @property
+    def queued_at(self) -> datetime | None: ...
+    @property
+    def answered_at(self) -> datetime | None: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+    @property
+    def outcome(self) -> str | None: ...
+    @property
+    def wait_seconds(self) -> int | None: ...
+    @property
+    def talk_seconds(self) -> int | None: ...
+
+
+class EventFields(Protocol):
+    """The columns of a call event that CallRecord.from_call reads: a `CallEvent` or a row."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def data(self) -> Mapping[str, Any] | None: ...
+
+
 @dataclass(frozen=True)
 class CallRecord:
     """What the KPIs need to know about one call (one CallSid), times UTC-aware."""
@@ -101,7 +138,7 @@ class CallRecord:
     answered_region: str | None = None
 
     @classmethod
-    def from_call(cls, call: Call, events: Iterable[CallEvent] | None = None) -> CallRecord:
+    def from_call(cls, call: CallFields, events: Iterable[EventFields] | None = None) -> CallRecord:
         """Build a record from a `Call` row and, optionally, its events (never lazy-loaded)."""
         evs = list(events or ())
         timed = all(e.at is not None for e in evs)
@@ -461,7 +498,7 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(SHANGHAI)
 
 
-def _answered_region(events: Sequence[CallEvent]) -> str | None:
+def _answered_region(events: Sequence[EventFields]) -> str | None:
     """The answering agent's region: from the offer the 'answered' event accepted."""
     offers: dict[Any, Mapping[str, Any]] = {}
     last_offer: Mapping[str, Any] | None = None

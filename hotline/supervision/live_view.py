@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import redis
 from sqlalchemy import select
@@ -79,7 +79,7 @@ def _waiting_json(
 ) -> list[dict[str, Any]]:
     """The waiting callers, masked, longest-waiting first; position is the place in their queue."""
     positions: dict[str, int] = {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for caller in callers:  # in queue order per region
         positions[caller.region] = positions.get(caller.region, 0) + 1
         call = calls.get(caller.call_sid)
@@ -289,7 +289,8 @@ def live_snapshot(
     `served_at` is now: the seconds of a cached snapshot are `served_at - generated_at` old.
     """
     key = f"{CACHE_PREFIX}{scope}:{RoutingState(client).signature()}"
-    cached = client.get(key)
+    # The sync client's replies are typed Awaitable | value (redis-py#2399).
+    cached = cast(bytes | None, client.get(key))
     if cached is not None:
         snapshot = json.loads(cached)
         age = now - datetime.fromisoformat(snapshot["generated_at"])

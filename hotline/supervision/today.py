@@ -8,11 +8,10 @@ open call-back requests (callback_requests by status). hotline.supervision.kpi d
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,13 +33,36 @@ KPI_EVENT_KINDS = (
 )
 
 
-_CALL_COLUMNS = (
-    Call.id, Call.call_sid, Call.region, Call.group, Call.service, Call.agent_id, Call.queued_at,
-    Call.answered_at, Call.ended_at, Call.outcome, Call.wait_seconds, Call.talk_seconds,
-)  # fmt: skip
-_EVENT_COLUMNS = (CallEvent.id, CallEvent.call_id, CallEvent.at, CallEvent.kind, CallEvent.data)
-_Call = namedtuple("_Call", [column.key for column in _CALL_COLUMNS])  # type: ignore[misc]
-_Event = namedtuple("_Event", [column.key for column in _EVENT_COLUMNS])  # type: ignore[misc]
+class _Call(NamedTuple):
+    """The columns of a call that kpi.CallRecord.from_call reads (and its id)."""
+
+    id: int
+    call_sid: str
+    region: str | None
+    group: str | None
+    service: str | None
+    agent_id: int | None
+    queued_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: str | None
+    wait_seconds: int | None
+    talk_seconds: int | None
+
+
+class _Event(NamedTuple):
+    """The columns of a call event that kpi.CallRecord.from_call reads (and its call)."""
+
+    id: int
+    call_id: int
+    at: datetime
+    kind: str
+    data: dict[str, Any]
+
+
+# The columns are loaded in the order of the tuples' fields.
+_CALL_COLUMNS = tuple(getattr(Call, name) for name in _Call._fields)
+_EVENT_COLUMNS = tuple(getattr(CallEvent, name) for name in _Event._fields)
 
 
 def local_day_start(now: datetime) -> datetime:
@@ -99,7 +121,7 @@ def today_records(session: Session, start: datetime, end: datetime) -> list[kpi.
     """The KPI records of the calls queued in [start, end) (two indexed queries)."""
     in_range = (Call.queued_at >= start, Call.queued_at < end)
     calls = session.execute(select(*_CALL_COLUMNS).where(*in_range)).all()
-    events: dict[int, list[Any]] = {}
+    events: dict[int, list[_Event]] = {}
     if calls:
         rows = session.execute(
             select(*_EVENT_COLUMNS)
@@ -114,10 +136,7 @@ def today_records(session: Session, start: datetime, end: datetime) -> list[kpi.
         for row in rows:
             events.setdefault(row.call_id, []).append(_Event(*row))
     # Plain tuples with the attributes from_call reads: no ORM objects, fast attribute access.
-    return [
-        kpi.CallRecord.from_call(_Call(*row), events.get(row.id, ()))  # type: ignore[arg-type]
-        for row in calls
-    ]
+    return [kpi.CallRecord.from_call(_Call(*row), events.get(row.id, ())) for row in calls]
 
 
 def _ratings(session: Session, start: datetime, end: datetime) -> list[tuple[Any, Any, int]]:
@@ -172,7 +191,6 @@ def today_figures(session: Session, now: datetime, service_level_seconds: float)
     start = local_day_start(now)
     end = start + timedelta(days=1)
     records = today_records(session, start, end)
-    options = {"service_level_seconds": service_level_seconds}
     ratings = _ratings(session, start, end)
     pending = _pending_callbacks(session)
     region_ratings, _ = _by(ratings, 0)
@@ -181,15 +199,25 @@ def today_figures(session: Session, now: datetime, service_level_seconds: float)
     _, group_pending = _by(pending, 1)
     return TodayFigures(
         centre=kpi_json(
-            kpi.summarize(records, **options),
+            kpi.summarize(records, service_level_seconds=service_level_seconds),
             [rating for _, _, rating in ratings],
             sum(count for _, _, count in pending),
         ),
         regions=_per(
-            kpi.by_dimension(records, "region", **options), region_ratings, region_pending
+            kpi.by_dimension(records, "region", service_level_seconds=service_level_seconds),
+            region_ratings,
+            region_pending,
         ),
-        groups=_per(kpi.by_dimension(records, "group", **options), group_ratings, group_pending),
+        groups=_per(
+            kpi.by_dimension(records, "group", service_level_seconds=service_level_seconds),
+            group_ratings,
+            group_pending,
+        ),
         region_groups=_per(
-            kpi.by_dimension(records, lambda r: (r.region, r.group), **options), {}, {}
+            kpi.by_dimension(
+                records, lambda r: (r.region, r.group), service_level_seconds=service_level_seconds
+            ),
+            {},
+            {},
         ),
     )

@@ -91,7 +91,7 @@ class Tally:
     @classmethod
     def from_row(cls, row: Any) -> Tally:
         """A tally from a result row whose columns carry the field names (NULL sums are 0)."""
-        values = {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
             raw = getattr(row, f.name) or 0
             values[f.name] = float(raw) if f.type == "float" else int(raw)
