@@ -29,6 +29,7 @@ from hotline.models.vocabulary import MESSAGE_KINDS
 from hotline.phones import ANONYMOUS
 from hotline.settings import Settings
 
+# The send job by its dotted path, as RQ allows: callbacks.sms.jobs imports this module.
 SEND_JOB = "callbacks.sms.jobs.send_message"
 # "reply" is the kind of inbound messages; everything else is something we send.
 OUTBOUND_KINDS = frozenset(MESSAGE_KINDS) - {"reply"}
