@@ -212,3 +212,20 @@ def test_gunicorn_workers_share_one_histogram(tmp_path, base_settings):
     found = samples(run("scrape"))
     key = ("hotline_webhook_duration_seconds_count", (("endpoint", "voice.fallback"),))
     assert found[key] == 2
+
+
+def test_every_twilio_facing_prefix_is_observed_the_ivr_turns_too(client, clock):
+    call_sid = "CA" + "4" * 32
+    signed_post(client, "/voice/incoming", call_params(call_sid), AUTH_TOKEN)
+    signed_post(client, "/ivr/input?node=service", call_params(call_sid, Digits="1"), AUTH_TOKEN)
+    signed_post(client, "/sms/status", {"MessageSid": "SM" + "4" * 32, "MessageStatus": "sent"},
+                AUTH_TOKEN)  # fmt: skip
+    signed_post(client, "/queue/wait", call_params(call_sid), AUTH_TOKEN)
+
+    found = scrape(client)
+    observed = {
+        dict(labels)["endpoint"]
+        for (name, labels) in found
+        if name == "hotline_webhook_duration_seconds_count"
+    }
+    assert {"voice.incoming", "ivr.gather_input", "sms.status", "queue.wait"} <= observed
