@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast, get_args
 
 import redis
 from sqlalchemy import select
@@ -33,7 +33,8 @@ from routing.state import AgentState, CallerState, RoutingState
 
 CACHE_PREFIX = "hotline:live:snapshot:"
 CACHE_SECONDS = 2.0
-AGENT_STATES = ("available", "ringing", "talking", "wrap_up", "paused", "break", "offline")
+AgentLiveState = Literal["available", "ringing", "talking", "wrap_up", "paused", "break", "offline"]
+AGENT_STATES: tuple[AgentLiveState, ...] = get_args(AgentLiveState)
 AGENT_STATE_LABELS = {
     "available": "示闲",
     "ringing": "振铃中",

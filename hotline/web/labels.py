@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import current_app
 
 from hotline.taxonomy import Taxonomy, load_taxonomy
@@ -125,6 +127,9 @@ MESSAGE_KIND_LABELS = {
     "reply": "人工回复",
 }
 SERVICE_EXTRA_LABELS = {"operator": "人工服务"}
+# The statuses the follow-up desk lists voicemails without a number by, with their labels (the
+# same codes in the same order; tests/hotline/test_vocabularies.py checks that they agree).
+DeskVoicemailStatus = Literal["pending", "done"]
 VOICEMAIL_STATUS_LABELS = {"pending": "待处理", "done": "已处理"}
 
 

@@ -6,12 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from hotline.models.vocabulary import CALL_DIRECTIONS
+from hotline.models.vocabulary import AgentStatus, CallDirection
 from hotline.web.api.models.common import InModel, MaskedPhone, OutModel, Timestamp
-from routing.agent_status import AGENT_STATUSES
-
-AgentStatus = Literal[AGENT_STATUSES]  # type: ignore[valid-type]
-Direction = Literal[CALL_DIRECTIONS]  # type: ignore[valid-type]
 
 
 class StatusIn(InModel):
@@ -44,7 +40,7 @@ class CurrentCallOut(OutModel):
     caller_full: str = Field(
         default=None, description="only while talking or in wrap-up, to the agent on the call"
     )
-    direction: Direction = Field(
+    direction: CallDirection = Field(
         default=None, description="outbound: a call-back the agent placed from a work item"
     )
     callback_source: str = Field(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
-from hotline.models.vocabulary import CALL_STAGES
+from hotline.models.vocabulary import CallStage
+from hotline.supervision.call_log import TimelineSource
 from hotline.web.api.models.common import (
     MaskedPhone,
     Offset,
@@ -17,8 +18,6 @@ from hotline.web.api.models.common import (
     Timestamp,
 )
 from hotline.web.api.models.consultations import ConsultationOut
-
-CallStage = Literal[CALL_STAGES]  # type: ignore[valid-type]
 
 
 class CallSummaryOut(OutModel):
@@ -51,7 +50,7 @@ class CallEventOut(OutModel):
     at_local: str
     kind: str
     label: str
-    source: Literal["event", "message", "survey"]
+    source: TimelineSource
     data: dict[str, Any]
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
-from hotline.consultations import CASE_PREFIX, DISPOSITIONS, REFERRAL_MAX, SUMMARY_MAX
+from hotline.consultations import CASE_PREFIX, REFERRAL_MAX, SUMMARY_MAX, Disposition
 from hotline.web.api.models.common import (
     InModel,
     MaskedPhone,
@@ -16,8 +14,6 @@ from hotline.web.api.models.common import (
     QueryModel,
     Timestamp,
 )
-
-Disposition = Literal[tuple(DISPOSITIONS)]  # type: ignore[valid-type]
 
 
 class ConsultationIn(InModel):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
-from hotline.supervision.reports.periods import DIMENSIONS, PERIODS
+from hotline.supervision.reports.periods import DIMENSIONS, PERIODS, Dimension, PeriodKind
 from hotline.supervision.reports.staffing_data import MAX_WEEKS
 from hotline.web.api.models.common import (
     Day,
@@ -17,9 +15,6 @@ from hotline.web.api.models.common import (
     QueryInt,
     QueryModel,
 )
-
-PeriodKind = Literal[PERIODS]  # type: ignore[valid-type]
-Dimension = Literal[DIMENSIONS]  # type: ignore[valid-type]
 
 
 class KpiFiguresOut(OutModel):

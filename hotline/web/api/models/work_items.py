@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
-from hotline.models.vocabulary import WORK_ITEM_STATUSES
+from hotline.models.vocabulary import WorkItemStatus
 from hotline.web.api.models.common import (
     InModel,
     MaskedPhone,
@@ -16,8 +14,6 @@ from hotline.web.api.models.common import (
     QueryModel,
     Timestamp,
 )
-
-WorkItemStatus = Literal[WORK_ITEM_STATUSES]  # type: ignore[valid-type]
 
 
 class AttemptOut(OutModel):
