@@ -11,6 +11,7 @@ from hotline.supervision.call_log import TimelineSource
 from hotline.web.api.models.common import (
     MaskedPhone,
     Offset,
+    Omittable,
     OutModel,
     QueryDay,
     QueryInt,
@@ -86,11 +87,13 @@ class RevealedNumberOut(OutModel):
 class CallsQuery(QueryModel):
     """GET /api/calls."""
 
-    day: QueryDay = Field(
+    day: Omittable[QueryDay] = Field(
         default=None, alias="date", description="day in Asia/Shanghai, YYYY-MM-DD (default today)"
     )
-    region: str = Field(default=None, max_length=32, description="only calls of this region code")
-    stage: CallStage = Field(default=None, description="only calls in this stage")
+    region: Omittable[str] = Field(
+        default=None, max_length=32, description="only calls of this region code"
+    )
+    stage: Omittable[CallStage] = Field(default=None, description="only calls in this stage")
     limit: QueryInt = Field(
         default=50, ge=1, le=200, description="at most this many (newest first)"
     )

@@ -9,6 +9,7 @@ from hotline.web.api.models.common import (
     InModel,
     MaskedPhone,
     Offset,
+    Omittable,
     OutModel,
     QueryInt,
     QueryModel,
@@ -23,7 +24,7 @@ class ConsultationIn(InModel):
     topic: str = Field(max_length=32)
     summary: str = Field(max_length=SUMMARY_MAX)
     disposition: Disposition
-    referral_office: str = Field(default=None, max_length=REFERRAL_MAX)
+    referral_office: Omittable[str] = Field(default=None, max_length=REFERRAL_MAX)
     follow_up_needed: bool = False
 
 
@@ -61,6 +62,6 @@ class ConsultationsQuery(QueryModel):
         default=20, ge=1, le=100, description="at most this many (newest first)"
     )
     offset: Offset = 0
-    call_sid: str = Field(
+    call_sid: Omittable[str] = Field(
         default=None, max_length=64, description="only the consultation of this call"
     )

@@ -9,6 +9,7 @@ from hotline.web.api.models.common import (
     InModel,
     MaskedPhone,
     Offset,
+    Omittable,
     OutModel,
     QueryInt,
     QueryModel,
@@ -113,10 +114,10 @@ class WorkItemCloseIn(InModel):
 class WorkItemsQuery(QueryModel):
     """GET /api/work-items (the parameters filter a supervisor's list)."""
 
-    region: str = Field(
+    region: Omittable[str] = Field(
         default=None, max_length=32, description="supervisors: only items of this region code"
     )
-    status: WorkItemStatus = Field(
+    status: Omittable[WorkItemStatus] = Field(
         default=None, description="supervisors: only this status (default: the open ones)"
     )
     limit: QueryInt = Field(default=100, ge=1, le=200, description="supervisors: at most this many")
