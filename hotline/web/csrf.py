@@ -11,6 +11,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from hotline.twiml import TWILIO_PATH_PREFIXES
+from hotline.web.extensions import app_settings
 from hotline.web.login_session import SESSION_LIFETIME
 
 csrf = CSRFProtect()
@@ -35,7 +36,7 @@ def protect_session_request() -> None:
 
 def init_app(app: Flask) -> None:
     """Install CSRF checks, session cookie settings and security headers on the app."""
-    settings = app.config["HOTLINE_SETTINGS"]
+    settings = app_settings(app)
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     # The console stays open for a whole shift: the token lives as long as the session.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

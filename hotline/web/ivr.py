@@ -9,9 +9,11 @@ without a survey flow simply has no survey (the caller hears goodbye).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, current_app, request
 from flask.blueprints import BlueprintSetupState
+from flask.sansio.app import App
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -19,9 +21,8 @@ from callbacks.surveys.sms_survey import SURVEY_STAGES
 from hotline import clock
 from hotline.calls import find_call, get_or_create_call
 from hotline.models import Call, Survey
-from hotline.settings import Settings
 from hotline.twiml import IVR_PREFIX
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import app_settings, db, redis_store, settings
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
 from ivr_flows.engine import (
@@ -50,10 +51,10 @@ CALLER_GONE_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 CLASSIFIER_CONFIG = "HOTLINE_CLASSIFIER"  # an object with classify(text), instead of the default
 
 
-def init_engine(app: Flask) -> FlowEngine:
+def init_engine(app: App) -> FlowEngine:
     """Load and validate the flows for the app (FlowError refuses the start)."""
-    settings: Settings = app.config["HOTLINE_SETTINGS"]
-    flows_dir = settings.extra.get("flows_dir")
+    configured = app_settings(app)
+    flows_dir = configured.extra.get("flows_dir")
 
     def classifier():  # type: ignore[no-untyped-def]
         override = app.config.get(CLASSIFIER_CONFIG)
@@ -61,12 +62,12 @@ def init_engine(app: Flask) -> FlowEngine:
             return override
         from ivr_flows.resources import default_classifier
 
-        return default_classifier(settings.config_dir)
+        return default_classifier(configured.config_dir)
 
     resources, flows = load_flow_set(
-        settings.config_dir, Path(flows_dir) if flows_dir else None, classifier
+        configured.config_dir, Path(flows_dir) if flows_dir else None, classifier
     )
-    main_flow = str(settings.extra.get("ivr_flow", DEFAULT_FLOW))
+    main_flow = str(configured.extra.get("ivr_flow", DEFAULT_FLOW))
     engine = engine_for(resources, call_flows(flows), main_flow)
     survey = None
     if SURVEY_FLOW in flows:
@@ -83,12 +84,13 @@ def _load_flows(state: BlueprintSetupState) -> None:
 
 def engine() -> FlowEngine:
     """The current app's flow engine."""
-    return current_app.extensions[ENGINE_KEY]
+    # app.extensions holds Any: init_engine stored the engine there.
+    return cast(FlowEngine, current_app.extensions[ENGINE_KEY])
 
 
 def survey_engine() -> FlowEngine | None:
     """The engine of the satisfaction survey, None when the flows have no survey."""
-    return current_app.extensions.get(SURVEY_ENGINE_KEY)
+    return cast(FlowEngine | None, current_app.extensions.get(SURVEY_ENGINE_KEY))  # as engine()
 
 
 def _engine_of_request() -> FlowEngine:
@@ -100,8 +102,7 @@ def _engine_of_request() -> FlowEngine:
 
 def base_url() -> str:
     """The public base URL TwiML links are built on (keeps a path prefix behind a proxy)."""
-    settings: Settings = current_app.config["HOTLINE_SETTINGS"]
-    return settings.public_url or request.script_root
+    return settings().public_url or request.script_root
 
 
 def start_flow(session: Session, call: Call) -> str:

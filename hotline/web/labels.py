@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import current_app
-
 from hotline.taxonomy import Taxonomy, load_taxonomy
+from hotline.web.extensions import settings
 from routing.regions import PROVINCE, RegionDirectory, load_regions
 
 ROLE_LABELS = {
@@ -135,12 +134,12 @@ VOICEMAIL_STATUS_LABELS = {"pending": "待处理", "done": "已处理"}
 
 def taxonomy() -> Taxonomy:
     """The deployment's services, groups and topics."""
-    return load_taxonomy(current_app.config["HOTLINE_SETTINGS"].config_dir)
+    return load_taxonomy(settings().config_dir)
 
 
 def regions() -> RegionDirectory:
     """The deployment's regions."""
-    return load_regions(current_app.config["HOTLINE_SETTINGS"].config_dir)
+    return load_regions(settings().config_dir)
 
 
 def service_label(code: str | None) -> str:

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -22,10 +22,9 @@ from callbacks.work_items import from_queue
 from hotline import clock
 from hotline.calls import find_call
 from hotline.models import Call
-from hotline.settings import Settings
 from hotline.taxonomy import load_taxonomy
 from hotline.twiml import FALLBACK_PATH, QUEUE_PREFIX
-from hotline.web.extensions import db, lifecycle, redis_store, runtime
+from hotline.web.extensions import db, lifecycle, redis_store, runtime, settings, voice_config
 from hotline.web.ivr import start_survey
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
@@ -38,11 +37,6 @@ from routing.regions import PROVINCE, load_regions
 from routing.state import RoutingState
 
 bp = Blueprint("queue", __name__, url_prefix=QUEUE_PREFIX)
-
-
-def settings() -> Settings:
-    """The app's settings."""
-    return current_app.config["HOTLINE_SETTINGS"]
 
 
 def routing_config() -> RoutingConfig:
@@ -58,7 +52,7 @@ def url_for_twilio(path: str) -> str:
 def speaker() -> twiml.Speaker:
     """Prompts, voice and URL maker of this request."""
     prompts = load_queue_prompts(settings().config_dir)
-    return twiml.Speaker(prompts, current_app.config["HOTLINE_VOICE"], url_for_twilio)
+    return twiml.Speaker(prompts, voice_config(), url_for_twilio)
 
 
 def _live_state() -> None:

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks.status.calls import apply_call_status
@@ -18,20 +18,14 @@ from callbacks.work_items import return_calls as attempts
 from callbacks.work_items.return_call_config import CallbackConfig, load_callback_config
 from hotline import clock
 from hotline.models import CallbackAttempt, CallbackRequest
-from hotline.settings import Settings
 from hotline.twiml import dial_contact, say
-from hotline.web.extensions import db, lifecycle, redis_store
+from hotline.web.extensions import db, lifecycle, redis_store, settings, voice_config
 from hotline.web.labels import region_label, work_item_source_label
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
 from routing.queue_twiml import WHISPER_TIMEOUT
 
 bp = Blueprint("return_calls", __name__, url_prefix=attempts.RETURN_CALL_PREFIX)
-
-
-def settings() -> Settings:
-    """The app's settings."""
-    return current_app.config["HOTLINE_SETTINGS"]
 
 
 def config() -> CallbackConfig:
@@ -42,7 +36,7 @@ def config() -> CallbackConfig:
 def spoken(key: str, hang_up: bool = True, response: VoiceResponse | None = None) -> VoiceResponse:
     """A response (a new one, or this one) that says a call-back prompt (and hangs up)."""
     response = response if response is not None else VoiceResponse()
-    say(response, getattr(config().prompts, key), current_app.config["HOTLINE_VOICE"])
+    say(response, getattr(config().prompts, key), voice_config())
     if hang_up:
         response.hangup()
     return response
@@ -114,7 +108,7 @@ def agent():  # type: ignore[no-untyped-def]
             method="POST",
             timeout=WHISPER_TIMEOUT,
         )
-        gather.say(whisper_text(attempt), **current_app.config["HOTLINE_VOICE"].say_attrs())
+        gather.say(whisper_text(attempt), **voice_config().say_attrs())
         return _answer(spoken("agent_no_key", response=response))  # no key: hang up
     if request.form.get("Digits", "").strip() != "1":
         return _answer(spoken("agent_no_key"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callbacks.inbound_sms import answer_inbound
@@ -15,18 +15,12 @@ from callbacks.sms.webhooks import (
 )
 from hotline import clock
 from hotline.errors import BadRequest
-from hotline.settings import Settings
 from hotline.twiml import SMS_PREFIX
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import db, redis_store, settings
 from hotline.web.twilio_auth import twilio_signed
 
 bp = Blueprint("sms", __name__, url_prefix=SMS_PREFIX)
 log = logging.getLogger("hotline.sms")
-
-
-def settings() -> Settings:
-    """The app's settings."""
-    return current_app.config["HOTLINE_SETTINGS"]
 
 
 def _require(name: str) -> str:

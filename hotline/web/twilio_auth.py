@@ -7,12 +7,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, g, request
 from twilio.request_validator import RequestValidator
 
 from hotline.logs import bind_call_sid, unbind_call_sid
 from hotline.settings import Settings
 from hotline.twiml import TWILIO_PATH_PREFIXES
+from hotline.web.extensions import settings
 
 log = logging.getLogger("hotline.webhooks")
 
@@ -42,8 +43,7 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        settings: Settings = current_app.config["HOTLINE_SETTINGS"]
-        problem = signature_problem(settings)
+        problem = signature_problem(settings())
         if problem is not None:
             log.warning(
                 "refused unsigned webhook %s from %s: %s",

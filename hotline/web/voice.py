@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks.status.calls import apply_call_status
 from hotline.calls import add_event, get_or_create_call
 from hotline.twiml import VOICE_PREFIX, fallback_answer
-from hotline.web.extensions import db, lifecycle
+from hotline.web.extensions import db, fallback_config, lifecycle, voice_config
 from hotline.web.ivr import start_flow
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
@@ -51,8 +51,8 @@ def fallback():  # type: ignore[no-untyped-def]
     twiml = fallback_answer(
         request.args.get("stage", "start"),
         request.form.get("DialCallStatus", ""),
-        current_app.config["HOTLINE_VOICE"],
-        current_app.config["HOTLINE_FALLBACK"],
+        voice_config(),
+        fallback_config(),
         public_base_url(),
     )
     return twiml_response(twiml)

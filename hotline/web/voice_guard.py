@@ -11,7 +11,7 @@ from flask import Response, current_app, request
 
 from hotline.errors import BadRequest
 from hotline.twiml import apology_to_fallback
-from hotline.web.extensions import rollback_quietly
+from hotline.web.extensions import fallback_config, rollback_quietly, voice_config
 
 log = logging.getLogger("hotline.voice")
 
@@ -54,8 +54,8 @@ def voice_guard(view: Callable[..., Any]) -> Callable[..., Any]:
             )
             return twiml_response(
                 apology_to_fallback(
-                    current_app.config["HOTLINE_VOICE"],
-                    current_app.config["HOTLINE_FALLBACK"],
+                    voice_config(),
+                    fallback_config(),
                     public_base_url(),
                 )
             )

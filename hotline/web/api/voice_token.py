@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
@@ -16,7 +16,7 @@ from hotline.settings import Settings
 from hotline.web.api.contract import api_route
 from hotline.web.api.models.tokens import VoiceTokenOut
 from hotline.web.api.security import current_user
-from hotline.web.extensions import db
+from hotline.web.extensions import db, settings
 
 bp = Blueprint("voice_token", __name__)
 
@@ -75,7 +75,6 @@ def voice_token() -> VoiceTokenOut:
     identity = browser_identity(agent.contact) if agent else None
     if identity is None:
         raise Forbidden("your calls ring on your phone; browser answering needs a client: contact")
-    settings: Settings = current_app.config["HOTLINE_SETTINGS"]
     now = clock.now()
-    token = voice_access_token(settings, identity, VOICE_TOKEN_LIFETIME)
+    token = voice_access_token(settings(), identity, VOICE_TOKEN_LIFETIME)
     return VoiceTokenOut(token=token, identity=identity, expires_at=now + VOICE_TOKEN_LIFETIME)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from hotline import clock
 from hotline.auth import AccountLocked, audit
 from hotline.errors import Unauthorized
 from hotline.web import login_session
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import db, redis_store, settings
 from hotline.web.login_throttle import TooManyAttempts, throttled_authenticate
 from hotline.web.pages.access import home_for, page_user, safe_next
 
@@ -44,7 +44,7 @@ def login():  # type: ignore[no-untyped-def]
             password,
             request.remote_addr,
             clock.now(),
-            current_app.config["HOTLINE_SETTINGS"].login_slowdown_seconds,
+            settings().login_slowdown_seconds,
         )
     except AccountLocked as exc:
         session.commit()
