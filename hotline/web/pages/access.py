@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import g, redirect, render_template, request, url_for
 
+from hotline.errors import Unauthorized
 from hotline.models import User
 from hotline.models.vocabulary import AGENT_ROLES, SUPERVISOR_ROLES
 from hotline.web.extensions import db
@@ -19,7 +20,17 @@ def page_user() -> User | None:
     """The user logged in on this browser (cached for the request)."""
     if "page_user" not in g:
         g.page_user = session_user(db.session)
-    return g.page_user
+    user = g.page_user
+    return user if isinstance(user, User) else None
+
+
+def logged_in_user() -> User:
+    """The page user of a view behind login_required; Unauthorized if there is none."""
+    user = page_user()
+    if user is None:
+        # login_required has sent anonymous visitors to /login before the view runs.
+        raise Unauthorized("log in first")
+    return user
 
 
 def home_for(user: User) -> str:

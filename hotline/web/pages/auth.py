@@ -48,7 +48,8 @@ def login():  # type: ignore[no-untyped-def]
         )
     except AccountLocked as exc:
         session.commit()
-        minutes = max(1, int(exc.details.get("retry_after_seconds", 60)) // 60)
+        wait = exc.details.get("retry_after_seconds")  # whole seconds (hotline.auth)
+        minutes = max(1, (wait if isinstance(wait, int) else 60) // 60)
         return _failed(
             next_page, username, f"登录失败次数过多，账户已锁定，请{minutes}分钟后再试。", 429
         )

@@ -13,7 +13,12 @@ from hotline.models.vocabulary import CALL_STAGES
 from hotline.web.api.calls import call_detail, day_bounds, local_day, summaries
 from hotline.web.extensions import db
 from hotline.web.labels import regions
-from hotline.web.pages.access import SUPERVISORS, forbidden_page, login_required, page_user
+from hotline.web.pages.access import (
+    SUPERVISORS,
+    forbidden_page,
+    logged_in_user,
+    login_required,
+)
 
 bp = Blueprint("call_log", __name__)
 
@@ -65,6 +70,6 @@ def call_page(call_sid: str):  # type: ignore[no-untyped-def]
     call = find_call(db.session, call_sid[:64])
     if call is None:
         return render_template("error.html", status=404, message="没有找到这个通话。"), 404
-    if not may_read_call(db.session, page_user(), call):
+    if not may_read_call(db.session, logged_in_user(), call):
         return forbidden_page("只有值班主任和接听此通话的坐席可以查看。")
     return render_template("call_detail.html", call=call_detail(call).as_json())

@@ -24,7 +24,7 @@ from hotline.web.api.followups import (
     return_visit_outs,
 )
 from hotline.web.extensions import db
-from hotline.web.pages.access import SUPERVISORS, login_required, page_user
+from hotline.web.pages.access import SUPERVISORS, logged_in_user, login_required, page_user
 
 bp = Blueprint("followup_desk", __name__, url_prefix="/followups")
 
@@ -87,8 +87,9 @@ def _act(  # type: ignore[no-untyped-def]
 @login_required(*SUPERVISORS)
 def assign(task_id: int):  # type: ignore[no-untyped-def]
     """Take a task ("分配给我")."""
+    user = logged_in_user()
     return _act(
-        lambda: desk.assign_to(db.session, task_id, page_user(), request.remote_addr),
+        lambda: desk.assign_to(db.session, task_id, user, request.remote_addr),
         "assigned",
         "tasks",
     )
@@ -99,11 +100,12 @@ def assign(task_id: int):  # type: ignore[no-untyped-def]
 def close(task_id: int):  # type: ignore[no-untyped-def]
     """Close a task with its outcome and a note."""
     form = request.form
+    user = logged_in_user()
     return _act(
         lambda: desk.close_task(
             db.session,
             task_id,
-            page_user(),
+            user,
             form.get("status", ""),
             form.get("note", ""),
             clock.now(),
@@ -118,10 +120,9 @@ def close(task_id: int):  # type: ignore[no-untyped-def]
 @login_required(*SUPERVISORS)
 def reviewed(message_id: int):  # type: ignore[no-untyped-def]
     """Mark an unmatched reply as handled ("标记已处理")."""
+    user = logged_in_user()
     return _act(
-        lambda: desk.mark_reviewed(
-            db.session, message_id, page_user(), clock.now(), request.remote_addr
-        ),
+        lambda: desk.mark_reviewed(db.session, message_id, user, clock.now(), request.remote_addr),
         "reviewed",
         "replies",
     )
@@ -131,11 +132,12 @@ def reviewed(message_id: int):  # type: ignore[no-untyped-def]
 @login_required(*SUPERVISORS)
 def close_voicemail(voicemail_id: int):  # type: ignore[no-untyped-def]
     """Mark a voicemail without a number handled ("已处理"), with a note."""
+    user = logged_in_user()
     return _act(
         lambda: desk.close_voicemail(
             db.session,
             voicemail_id,
-            page_user(),
+            user,
             request.form.get("note", ""),
             clock.now(),
             request.remote_addr,
