@@ -260,7 +260,7 @@ def start_call(item_id: int) -> CallStartedOut:
     attempt = attempts.start_attempt(
         session, redis_store.client, dialer, callback_config(), agent, item_id, clock.now()
     )
-    item = session.get(CallbackRequest, attempt.request_id)
+    item = session.get_one(CallbackRequest, attempt.request_id)  # the attempt's own item
     audit(
         session, "reveal_number", current_user().id, "caller", str(item.caller_id),
         request.remote_addr, call_sid=attempt.call_sid, reason="agent calling back",
