@@ -9,12 +9,12 @@ without a survey flow simply has no survey (the caller hears goodbye).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from flask import Blueprint, current_app, request
 from flask.blueprints import BlueprintSetupState
 from flask.sansio.app import App
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.surveys.sms_survey import SURVEY_STAGES
@@ -122,11 +122,15 @@ def start_survey(session: Session, call_sid: str, caller_status: str) -> str | N
     call = find_call(session, call_sid)
     if call is None:
         return None
-    moved = session.execute(
-        update(Call)
-        .where(Call.id == call.id, Call.stage.in_(SURVEY_STAGES))
-        .values(stage="survey")
-        .execution_options(synchronize_session="fetch")
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+    moved = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Call)
+            .where(Call.id == call.id, Call.stage.in_(SURVEY_STAGES))
+            .values(stage="survey")
+            .execution_options(synchronize_session="fetch")
+        ),
     )
     if moved.rowcount != 1 or _rated(session, call):
         return None
