@@ -55,6 +55,13 @@ def agent_state(
         if agent.paused_at is not None and agent.status != "offline":
             return "paused", to_ms(agent.paused_at)
         return agent.status, since
+    return live_agent_state(live, offer_times, wrap_ms)
+
+
+def live_agent_state(
+    live: AgentState, offer_times: dict[str, tuple[int, int]], wrap_ms: int
+) -> tuple[AgentLiveState, int]:
+    """The state of an agent with a routing state and the epoch ms it began (no row needed)."""
     created, accepted = offer_times.get(live.offer_id, (0, 0))
     if live.live == "ringing":
         return "ringing", created or live.since_ms

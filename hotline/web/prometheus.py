@@ -95,7 +95,7 @@ def scrape_registry(settings: Settings) -> CollectorRegistry:
     """A registry with this scrape's gauges and the webhook histogram (of every worker)."""
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get(MULTIPROC_ENV):
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves its __init__ unannotated
     else:
         registry.register(WEBHOOK_SECONDS)
     regions = [region.code for region in load_regions(settings.config_dir).regions]
