@@ -7,7 +7,8 @@ Twilio webhooks (signed instead) and on API calls with a bearer token (no ambien
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from hotline.twiml import TWILIO_PATH_PREFIXES
@@ -51,7 +52,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     @app.before_request
-    def _check_page_csrf():  # type: ignore[no-untyped-def]
+    def _check_page_csrf() -> None:
         path = request.path
         if path.startswith("/api/") or path.startswith(TWILIO_PATH_PREFIXES):
             return None  # API: checked by authenticate() when the session authenticates
@@ -59,14 +60,14 @@ def init_app(app: Flask) -> None:
         return None
 
     @app.errorhandler(CSRFError)
-    def _csrf_failed(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf_failed(exc: CSRFError) -> ResponseReturnValue:
         message = "missing or expired CSRF token; reload the page and try again"
         if request.path.startswith("/api/"):
             return jsonify({"error": "csrf_failed", "message": message}), 400
         return render_template("error.html", status=400, message="页面已过期，请刷新后重试。"), 400
 
     @app.after_request
-    def _security_headers(response):  # type: ignore[no-untyped-def]
+    def _security_headers(response: Response) -> Response:
         if request.path.startswith(TWILIO_PATH_PREFIXES):
             return response
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -27,18 +27,18 @@ def register(app: Flask) -> None:
     """Install the error handlers on the app."""
 
     @app.errorhandler(HotlineError)
-    def hotline_error(exc: HotlineError):  # type: ignore[no-untyped-def]
+    def hotline_error(exc: HotlineError) -> tuple[Response, int]:
         rollback_quietly()
         return _error_json(exc.code, exc.message, exc.details), exc.status
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(exc: HTTPException) -> tuple[Response, int]:
         rollback_quietly()
         code = (exc.name or "error").lower().replace(" ", "_")
         return _error_json(code, exc.description or ""), exc.code or 500
 
     @app.errorhandler(Exception)
-    def unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
+    def unexpected_error(exc: Exception) -> tuple[Response, int]:
         rollback_quietly()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _error_json("internal_error", "internal error"), 500

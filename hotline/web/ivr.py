@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from flask.sansio.app import App
 from sqlalchemy import CursorResult, select, update
@@ -38,6 +38,7 @@ from ivr_flows.engine import (
     engine_for,
     load_flow_set,
 )
+from ivr_flows.resources import Classifier
 from ivr_flows.survey_nodes import IVR_CHANNEL
 
 bp = Blueprint("ivr", __name__, url_prefix=IVR_PREFIX)
@@ -56,10 +57,10 @@ def init_engine(app: App) -> FlowEngine:
     configured = app_settings(app)
     flows_dir = configured.extra.get("flows_dir")
 
-    def classifier():  # type: ignore[no-untyped-def]
+    def classifier() -> Classifier:
         override = app.config.get(CLASSIFIER_CONFIG)
         if override is not None:
-            return override
+            return cast(Classifier, override)  # app.config holds Any: see CLASSIFIER_CONFIG
         from ivr_flows.resources import default_classifier
 
         return default_classifier(configured.config_dir)
@@ -150,7 +151,7 @@ def _rated(session: Session, call: Call) -> bool:
     )
 
 
-def _step(event: str):  # type: ignore[no-untyped-def]
+def _step(event: str) -> Response:
     call_sid = require_call_sid()
     session = db.session
     call, _created = get_or_create_call(
@@ -173,7 +174,7 @@ def _step(event: str):  # type: ignore[no-untyped-def]
 @bp.post("/step")
 @twilio_signed
 @voice_guard
-def step():  # type: ignore[no-untyped-def]
+def step() -> Response:
     """Enter a node of the flow (?node=ID)."""
     return _step(ENTER)
 
@@ -181,7 +182,7 @@ def step():  # type: ignore[no-untyped-def]
 @bp.post("/input")
 @twilio_signed
 @voice_guard
-def gather_input():  # type: ignore[no-untyped-def]
+def gather_input() -> Response:
     """A Gather's action (?node=ID), or its fallback Redirect (&noinput=1)."""
     return _step(NOINPUT if request.args.get("noinput") else INPUT)
 
@@ -189,7 +190,7 @@ def gather_input():  # type: ignore[no-untyped-def]
 @bp.post("/recorded")
 @twilio_signed
 @voice_guard
-def recorded():  # type: ignore[no-untyped-def]
+def recorded() -> Response:
     """A voicemail Record's action (?node=ID)."""
     return _step(RECORDED)
 
@@ -197,6 +198,6 @@ def recorded():  # type: ignore[no-untyped-def]
 @bp.post("/dialed")
 @twilio_signed
 @voice_guard
-def dialed():  # type: ignore[no-untyped-def]
+def dialed() -> Response:
     """A transfer Dial's action (?node=ID)."""
     return _step(DIALED)

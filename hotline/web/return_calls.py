@@ -55,7 +55,7 @@ def _answer(response: VoiceResponse) -> Response:
 @bp.post("/answer")
 @twilio_signed
 @voice_guard
-def answer():  # type: ignore[no-untyped-def]
+def answer() -> Response:
     """The citizen answered our call: say why we call and ring the agent who started it."""
     session = db.session
     attempt = current_attempt()
@@ -87,7 +87,7 @@ def whisper_text(attempt: CallbackAttempt) -> str:
 @bp.post("/agent")
 @twilio_signed
 @voice_guard
-def agent():  # type: ignore[no-untyped-def]
+def agent() -> Response:
     """The agent's leg answered: say what the call-back is; only key 1 bridges it.
 
     A voicemail box or an agent who presses nothing (or another key) is hung up: the <Dial>
@@ -119,7 +119,7 @@ def agent():  # type: ignore[no-untyped-def]
 @bp.post("/dialed")
 @twilio_signed
 @voice_guard
-def dialed():  # type: ignore[no-untyped-def]
+def dialed() -> Response:
     """The agent leg ended: thank the citizen, or promise another call if the agent missed it."""
     session = db.session
     attempt = current_attempt()
@@ -138,7 +138,7 @@ def dialed():  # type: ignore[no-untyped-def]
 @bp.post("/status")
 @twilio_signed
 @voice_guard
-def status():  # type: ignore[no-untyped-def]
+def status() -> Response:
     """The outbound call's status: recorded on the call; a final one ends the attempt."""
     require_call_sid()
     session = db.session

@@ -36,7 +36,7 @@ def _empty_twiml() -> Response:
 
 @bp.post("/incoming")
 @twilio_signed
-def incoming():  # type: ignore[no-untyped-def]
+def incoming() -> Response:
     """Store an inbound SMS (committed first: it is never lost), then act on it once."""
     _require("MessageSid")
     session = db.session
@@ -59,7 +59,7 @@ def incoming():  # type: ignore[no-untyped-def]
 
 @bp.post("/status")
 @twilio_signed
-def status():  # type: ignore[no-untyped-def]
+def status() -> Response:
     """Record an outbound message's delivery status."""
     _require("MessageSid")
     session = db.session

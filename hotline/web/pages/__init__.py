@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
@@ -55,7 +57,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     @app.context_processor
-    def _page_globals():  # type: ignore[no-untyped-def]
+    def _page_globals() -> dict[str, Any]:
         return {
             "current_user": access.page_user(),
             "csrf_token": generate_csrf,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from hotline import clock
 from hotline.auth import AccountLocked, audit
@@ -16,14 +17,14 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Send visitors to their home page, or to the login page."""
     user = page_user()
     return redirect(home_for(user) if user else url_for("auth.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     """Show the login form; check the password, slowed and locked like the API login."""
     next_page = safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -65,7 +66,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """End the page session."""
     user = page_user()
     if user is not None:
@@ -75,7 +76,7 @@ def logout():  # type: ignore[no-untyped-def]
     return redirect(url_for("auth.login"))
 
 
-def _failed(next_page: str | None, username: str, error: str, status: int):  # type: ignore[no-untyped-def]
+def _failed(next_page: str | None, username: str, error: str, status: int) -> tuple[str, int]:
     return (
         render_template("login.html", next_page=next_page, error=error, username=username),
         status,

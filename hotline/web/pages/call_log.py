@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from hotline.calls import find_call
@@ -27,7 +28,7 @@ PAGE_SIZE = 50
 
 @bp.get("/calls")
 @login_required(*SUPERVISORS)
-def calls():  # type: ignore[no-untyped-def]
+def calls() -> ResponseReturnValue:
     """A day's calls, newest first, numbers masked."""
     try:
         day = local_day(request.args.get("date"))
@@ -65,7 +66,7 @@ def calls():  # type: ignore[no-untyped-def]
 
 @bp.get("/calls/<call_sid>")
 @login_required()
-def call_page(call_sid: str):  # type: ignore[no-untyped-def]
+def call_page(call_sid: str) -> ResponseReturnValue:
     """One call's timeline (supervisors, or the agent who took it)."""
     call = find_call(db.session, call_sid[:64])
     if call is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 
 from hotline.consultations import DISPOSITIONS, agent_of
 from hotline.web.extensions import db
@@ -14,7 +15,7 @@ bp = Blueprint("console", __name__)
 
 @bp.get("/console")
 @login_required(*AGENTS)
-def console():  # type: ignore[no-untyped-def]
+def console() -> ResponseReturnValue:
     """The page an on-duty agent keeps open; it updates itself by polling the API."""
     agent = agent_of(db.session, logged_in_user())
     if agent is None:

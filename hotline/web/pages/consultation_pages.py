@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from hotline.consultations import agent_of, is_supervisor, may_read_consultation
@@ -18,7 +19,7 @@ PAGE_SIZE = 50
 
 @bp.get("/consultations")
 @login_required()
-def consultations():  # type: ignore[no-untyped-def]
+def consultations() -> ResponseReturnValue:
     """The consultations this user may read, newest first."""
     session = db.session
     user = logged_in_user()
@@ -44,7 +45,7 @@ def consultations():  # type: ignore[no-untyped-def]
 
 @bp.get("/consultations/<case_number>")
 @login_required()
-def consultation(case_number: str):  # type: ignore[no-untyped-def]
+def consultation(case_number: str) -> ResponseReturnValue:
     """One consultation record."""
     session = db.session
     row = session.scalars(
