@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, abort, g, request
 from twilio.request_validator import RequestValidator
@@ -16,6 +16,9 @@ from hotline.twiml import TWILIO_PATH_PREFIXES
 from hotline.web.extensions import settings
 
 log = logging.getLogger("hotline.webhooks")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def signed_url(settings: Settings) -> str:
@@ -38,11 +41,11 @@ def signature_problem(settings: Settings) -> str | None:
     return None
 
 
-def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
+def twilio_signed(view: Callable[P, R]) -> Callable[P, R]:
     """Refuse (403) a request whose Twilio signature is missing or wrong, with one log line."""
 
     @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         problem = signature_problem(settings())
         if problem is not None:
             log.warning(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import ParamSpec
 
 from flask import Response, current_app, request
 
@@ -14,6 +14,8 @@ from hotline.twiml import apology_to_fallback
 from hotline.web.extensions import fallback_config, rollback_quietly, voice_config
 
 log = logging.getLogger("hotline.voice")
+
+P = ParamSpec("P")
 
 
 def twiml_response(twiml: str) -> Response:
@@ -36,11 +38,11 @@ def require_call_sid() -> str:
     return call_sid
 
 
-def voice_guard(view: Callable[..., Any]) -> Callable[..., Any]:
+def voice_guard(view: Callable[P, Response]) -> Callable[P, Response]:
     """Answer apology TwiML that redirects to the fallback when the view raises."""
 
     @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         try:
             return view(*args, **kwargs)
         except BadRequest:
