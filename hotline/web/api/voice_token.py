@@ -11,7 +11,7 @@ from twilio.jwt.access_token.grants import VoiceGrant
 
 from hotline import clock
 from hotline.consultations import agent_of
-from hotline.errors import Forbidden, HotlineError
+from hotline.errors import Forbidden, NotConfigured
 from hotline.models.vocabulary import AGENT_ROLES
 from hotline.settings import Settings
 from hotline.web.api.contract import api_route
@@ -22,13 +22,6 @@ from hotline.web.extensions import db, settings
 bp = Blueprint("voice_token", __name__)
 
 VOICE_TOKEN_LIFETIME = timedelta(hours=1)
-
-
-class NotConfigured(HotlineError):
-    """A feature needs settings this deployment has not given."""
-
-    status = 503
-    code = "not_configured"
 
 
 def browser_identity(contact: str) -> str | None:
