@@ -3,19 +3,23 @@
 Checked (X-CSRFToken header or csrf_token form field) on every unsafe request that a session
 cookie could authenticate: page forms, and API calls made with the page session. Not checked on
 Twilio webhooks (signed instead) and on API calls with a bearer token (no ambient credential).
+A refusal is answered by hotline.web.errors: CsrfFailed on /api/, the error page elsewhere.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
-from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, Response, request
+from flask_wtf.csrf import CSRFProtect
 
+from hotline.errors import HotlineError
 from hotline.twiml import TWILIO_PATH_PREFIXES
 from hotline.web.extensions import app_settings
 from hotline.web.login_session import SESSION_LIFETIME
 
 csrf = CSRFProtect()
+
+API_MESSAGE = "missing or expired CSRF token; reload the page and try again"
+PAGE_MESSAGE = "页面已过期，请刷新后重试。"
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Twilio-facing paths: authenticated by X-Twilio-Signature, never by a browser session.
@@ -27,6 +31,13 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self' wss://*.twilio.com https://*.twilio.com; media-src 'self' blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+
+
+class CsrfFailed(HotlineError):
+    """An unsafe request of a page session came without its CSRF token, or with an expired one."""
+
+    status = 400
+    code = "csrf_failed"
 
 
 def protect_session_request() -> None:
@@ -58,13 +69,6 @@ def init_app(app: Flask) -> None:
             return None  # API: checked by authenticate() when the session authenticates
         protect_session_request()
         return None
-
-    @app.errorhandler(CSRFError)
-    def _csrf_failed(exc: CSRFError) -> ResponseReturnValue:
-        message = "missing or expired CSRF token; reload the page and try again"
-        if request.path.startswith("/api/"):
-            return jsonify({"error": "csrf_failed", "message": message}), 400
-        return render_template("error.html", status=400, message="页面已过期，请刷新后重试。"), 400
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

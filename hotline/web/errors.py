@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from hotline.errors import HotlineError
 from hotline.web.api.models.common import Error
+from hotline.web.csrf import API_MESSAGE, PAGE_MESSAGE, CsrfFailed
 from hotline.web.extensions import rollback_quietly
 
 log = logging.getLogger("hotline.web")
@@ -30,6 +33,13 @@ def register(app: Flask) -> None:
     def hotline_error(exc: HotlineError) -> tuple[Response, int]:
         rollback_quietly()
         return _error_json(exc.code, exc.message, exc.details), exc.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> ResponseReturnValue:
+        # The API refuses like any other request; a page form's refusal is a page.
+        if request.path.startswith("/api/"):
+            return hotline_error(CsrfFailed(API_MESSAGE))
+        return render_template("error.html", status=400, message=PAGE_MESSAGE), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response, int]:
