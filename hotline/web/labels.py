@@ -159,7 +159,9 @@ def duration_label(seconds: int | None) -> str:
     """45秒, 2分05秒; — when unknown."""
     if seconds is None:
         return "—"
-    minutes, rest = divmod(max(0, int(seconds)), 60)
+    # No clamp at 0, as the pages had it: a stored duration is never negative (Twilio's are kept
+    # only when all digits, waits and talks come from seconds_between, which clamps).
+    minutes, rest = divmod(int(seconds), 60)
     return f"{minutes}分{rest:02d}秒" if minutes else f"{rest}秒"
 
 
