@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Literal, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,7 +24,17 @@ CASE_PREFIX = "HL12348"
 SUMMARY_MAX = 2000
 REFERRAL_MAX = 200
 
-# What became of the consultation: code -> label shown to staff.
+# What became of the consultation, and the label staff see: the codes of Disposition, in its order
+# (tests/hotline/test_vocabularies.py checks that the two agree).
+Disposition = Literal[
+    "answered",
+    "legal_aid",
+    "mediation",
+    "notary_forensic",
+    "court_arbitration",
+    "callback",
+    "complaint_forwarded",
+]
 DISPOSITIONS: dict[str, str] = {
     "answered": "当场解答",
     "legal_aid": "转法律援助",

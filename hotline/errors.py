@@ -48,3 +48,10 @@ class Conflict(HotlineError):
 
     status = 409
     code = "conflict"
+
+
+class NotConfigured(HotlineError):
+    """A feature needs settings this deployment has not given."""
+
+    status = 503
+    code = "not_configured"

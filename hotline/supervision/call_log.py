@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from hotline.models import Call, CallEvent, Message, Survey
 from hotline.phones import mask
 
+# What a timeline entry was made from.
+TimelineSource = Literal["event", "message", "survey"]
 # A phone number as it may appear in event data (IVR input, speech): +E.164, a mobile number
 # (1 and 10 digits) or a fixed line with its area code (0 and 9-11 digits), not glued to letters,
 # digits or a hyphen. SIDs (hex glued to letters) and case numbers (HL12348-20261127-000123)
@@ -50,7 +52,7 @@ class TimelineEntry:
     at: datetime
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
-    source: str = "event"
+    source: TimelineSource = "event"
 
 
 def call_timeline(session: Session, call: Call) -> list[TimelineEntry]:

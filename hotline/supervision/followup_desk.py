@@ -9,7 +9,7 @@ nobody can call back (withheld numbers) is callbacks.work_items.items'.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast, get_args
 
 from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.orm import Session
@@ -19,7 +19,8 @@ from hotline.errors import BadRequest, Conflict, NotFound
 from hotline.models import CallbackRequest, Caller, Message, ReturnVisit, User, Voicemail
 
 OPEN = "open"
-CLOSED_STATUSES = ("done", "unreachable")
+ClosedStatus = Literal["done", "unreachable"]
+CLOSED_STATUSES: tuple[ClosedStatus, ...] = get_args(ClosedStatus)
 NOTE_MAX = 1000
 UNMATCHED = "unmatched"
 

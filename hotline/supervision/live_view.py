@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast, get_args
 
 import redis
 from sqlalchemy import select
@@ -33,7 +33,8 @@ from routing.state import AgentState, CallerState, RoutingState
 
 CACHE_PREFIX = "hotline:live:snapshot:"
 CACHE_SECONDS = 2.0
-AGENT_STATES = ("available", "ringing", "talking", "wrap_up", "paused", "break", "offline")
+AgentLiveState = Literal["available", "ringing", "talking", "wrap_up", "paused", "break", "offline"]
+AGENT_STATES: tuple[AgentLiveState, ...] = get_args(AgentLiveState)
 AGENT_STATE_LABELS = {
     "available": "示闲",
     "ringing": "振铃中",
@@ -54,6 +55,13 @@ def agent_state(
         if agent.paused_at is not None and agent.status != "offline":
             return "paused", to_ms(agent.paused_at)
         return agent.status, since
+    return live_agent_state(live, offer_times, wrap_ms)
+
+
+def live_agent_state(
+    live: AgentState, offer_times: dict[str, tuple[int, int]], wrap_ms: int
+) -> tuple[AgentLiveState, int]:
+    """The state of an agent with a routing state and the epoch ms it began (no row needed)."""
     created, accepted = offer_times.get(live.offer_id, (0, 0))
     if live.live == "ringing":
         return "ringing", created or live.since_ms

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -54,12 +55,13 @@ def create_app(
         HOTLINE_FALLBACK=load_fallback_config(settings.config_dir),
         JSON_AS_ASCII=False,
     )
-    app.json.ensure_ascii = False
+    if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider, the one in use
+        app.json.ensure_ascii = False
     # Ids are 32-bit in the schema: a larger one in a URL is a 404, not a database error.
     app.url_map.converters["int"] = DatabaseId
     if settings.trusted_proxies:
         # Behind N proxies, trust their X-Forwarded-Proto/Host so signatures use the public URL.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's way to wrap wsgi_app
             app.wsgi_app,
             x_for=settings.trusted_proxies,
             x_proto=settings.trusted_proxies,

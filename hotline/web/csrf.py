@@ -3,17 +3,23 @@
 Checked (X-CSRFToken header or csrf_token form field) on every unsafe request that a session
 cookie could authenticate: page forms, and API calls made with the page session. Not checked on
 Twilio webhooks (signed instead) and on API calls with a bearer token (no ambient credential).
+A refusal is answered by hotline.web.errors: CsrfFailed on /api/, the error page elsewhere.
 """
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, Response, request
+from flask_wtf.csrf import CSRFProtect
 
+from hotline.errors import HotlineError
 from hotline.twiml import TWILIO_PATH_PREFIXES
+from hotline.web.extensions import app_settings
 from hotline.web.login_session import SESSION_LIFETIME
 
 csrf = CSRFProtect()
+
+API_MESSAGE = "missing or expired CSRF token; reload the page and try again"
+PAGE_MESSAGE = "页面已过期，请刷新后重试。"
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Twilio-facing paths: authenticated by X-Twilio-Signature, never by a browser session.
@@ -27,6 +33,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class CsrfFailed(HotlineError):
+    """An unsafe request of a page session came without its CSRF token, or with an expired one."""
+
+    status = 400
+    code = "csrf_failed"
+
+
 def protect_session_request() -> None:
     """Check the CSRF token of an unsafe request authenticated by the page session."""
     if request.method not in SAFE_METHODS:
@@ -35,7 +48,7 @@ def protect_session_request() -> None:
 
 def init_app(app: Flask) -> None:
     """Install CSRF checks, session cookie settings and security headers on the app."""
-    settings = app.config["HOTLINE_SETTINGS"]
+    settings = app_settings(app)
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     # The console stays open for a whole shift: the token lives as long as the session.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
@@ -50,22 +63,15 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     @app.before_request
-    def _check_page_csrf():  # type: ignore[no-untyped-def]
+    def _check_page_csrf() -> None:
         path = request.path
         if path.startswith("/api/") or path.startswith(TWILIO_PATH_PREFIXES):
             return None  # API: checked by authenticate() when the session authenticates
         protect_session_request()
         return None
 
-    @app.errorhandler(CSRFError)
-    def _csrf_failed(exc: CSRFError):  # type: ignore[no-untyped-def]
-        message = "missing or expired CSRF token; reload the page and try again"
-        if request.path.startswith("/api/"):
-            return jsonify({"error": "csrf_failed", "message": message}), 400
-        return render_template("error.html", status=400, message="页面已过期，请刷新后重试。"), 400
-
     @app.after_request
-    def _security_headers(response):  # type: ignore[no-untyped-def]
+    def _security_headers(response: Response) -> Response:
         if request.path.startswith(TWILIO_PATH_PREFIXES):
             return response
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

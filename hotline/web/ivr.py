@@ -9,19 +9,20 @@ without a survey flow simply has no survey (the caller hears goodbye).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
-from sqlalchemy import select, update
+from flask.sansio.app import App
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.surveys.sms_survey import SURVEY_STAGES
 from hotline import clock
 from hotline.calls import find_call, get_or_create_call
 from hotline.models import Call, Survey
-from hotline.settings import Settings
 from hotline.twiml import IVR_PREFIX
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import app_settings, db, redis_store, settings
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
 from ivr_flows.engine import (
@@ -37,6 +38,7 @@ from ivr_flows.engine import (
     engine_for,
     load_flow_set,
 )
+from ivr_flows.resources import Classifier
 from ivr_flows.survey_nodes import IVR_CHANNEL
 
 bp = Blueprint("ivr", __name__, url_prefix=IVR_PREFIX)
@@ -50,23 +52,23 @@ CALLER_GONE_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 CLASSIFIER_CONFIG = "HOTLINE_CLASSIFIER"  # an object with classify(text), instead of the default
 
 
-def init_engine(app: Flask) -> FlowEngine:
+def init_engine(app: App) -> FlowEngine:
     """Load and validate the flows for the app (FlowError refuses the start)."""
-    settings: Settings = app.config["HOTLINE_SETTINGS"]
-    flows_dir = settings.extra.get("flows_dir")
+    configured = app_settings(app)
+    flows_dir = configured.extra.get("flows_dir")
 
-    def classifier():  # type: ignore[no-untyped-def]
+    def classifier() -> Classifier:
         override = app.config.get(CLASSIFIER_CONFIG)
         if override is not None:
-            return override
+            return cast(Classifier, override)  # app.config holds Any: see CLASSIFIER_CONFIG
         from ivr_flows.resources import default_classifier
 
-        return default_classifier(settings.config_dir)
+        return default_classifier(configured.config_dir)
 
     resources, flows = load_flow_set(
-        settings.config_dir, Path(flows_dir) if flows_dir else None, classifier
+        configured.config_dir, Path(flows_dir) if flows_dir else None, classifier
     )
-    main_flow = str(settings.extra.get("ivr_flow", DEFAULT_FLOW))
+    main_flow = str(configured.extra.get("ivr_flow", DEFAULT_FLOW))
     engine = engine_for(resources, call_flows(flows), main_flow)
     survey = None
     if SURVEY_FLOW in flows:
@@ -83,12 +85,13 @@ def _load_flows(state: BlueprintSetupState) -> None:
 
 def engine() -> FlowEngine:
     """The current app's flow engine."""
-    return current_app.extensions[ENGINE_KEY]
+    # app.extensions holds Any: init_engine stored the engine there.
+    return cast(FlowEngine, current_app.extensions[ENGINE_KEY])
 
 
 def survey_engine() -> FlowEngine | None:
     """The engine of the satisfaction survey, None when the flows have no survey."""
-    return current_app.extensions.get(SURVEY_ENGINE_KEY)
+    return cast(FlowEngine | None, current_app.extensions.get(SURVEY_ENGINE_KEY))  # as engine()
 
 
 def _engine_of_request() -> FlowEngine:
@@ -100,8 +103,7 @@ def _engine_of_request() -> FlowEngine:
 
 def base_url() -> str:
     """The public base URL TwiML links are built on (keeps a path prefix behind a proxy)."""
-    settings: Settings = current_app.config["HOTLINE_SETTINGS"]
-    return settings.public_url or request.script_root
+    return settings().public_url or request.script_root
 
 
 def start_flow(session: Session, call: Call) -> str:
@@ -121,11 +123,15 @@ def start_survey(session: Session, call_sid: str, caller_status: str) -> str | N
     call = find_call(session, call_sid)
     if call is None:
         return None
-    moved = session.execute(
-        update(Call)
-        .where(Call.id == call.id, Call.stage.in_(SURVEY_STAGES))
-        .values(stage="survey")
-        .execution_options(synchronize_session="fetch")
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+    moved = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Call)
+            .where(Call.id == call.id, Call.stage.in_(SURVEY_STAGES))
+            .values(stage="survey")
+            .execution_options(synchronize_session="fetch")
+        ),
     )
     if moved.rowcount != 1 or _rated(session, call):
         return None
@@ -145,7 +151,7 @@ def _rated(session: Session, call: Call) -> bool:
     )
 
 
-def _step(event: str):  # type: ignore[no-untyped-def]
+def _step(event: str) -> Response:
     call_sid = require_call_sid()
     session = db.session
     call, _created = get_or_create_call(
@@ -168,7 +174,7 @@ def _step(event: str):  # type: ignore[no-untyped-def]
 @bp.post("/step")
 @twilio_signed
 @voice_guard
-def step():  # type: ignore[no-untyped-def]
+def step() -> Response:
     """Enter a node of the flow (?node=ID)."""
     return _step(ENTER)
 
@@ -176,7 +182,7 @@ def step():  # type: ignore[no-untyped-def]
 @bp.post("/input")
 @twilio_signed
 @voice_guard
-def gather_input():  # type: ignore[no-untyped-def]
+def gather_input() -> Response:
     """A Gather's action (?node=ID), or its fallback Redirect (&noinput=1)."""
     return _step(NOINPUT if request.args.get("noinput") else INPUT)
 
@@ -184,7 +190,7 @@ def gather_input():  # type: ignore[no-untyped-def]
 @bp.post("/recorded")
 @twilio_signed
 @voice_guard
-def recorded():  # type: ignore[no-untyped-def]
+def recorded() -> Response:
     """A voicemail Record's action (?node=ID)."""
     return _step(RECORDED)
 
@@ -192,6 +198,6 @@ def recorded():  # type: ignore[no-untyped-def]
 @bp.post("/dialed")
 @twilio_signed
 @voice_guard
-def dialed():  # type: ignore[no-untyped-def]
+def dialed() -> Response:
     """A transfer Dial's action (?node=ID)."""
     return _step(DIALED)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from typing import Literal
 
 from hotline.taxonomy import Taxonomy, load_taxonomy
+from hotline.web.extensions import settings
 from routing.regions import PROVINCE, RegionDirectory, load_regions
 
 ROLE_LABELS = {
@@ -125,17 +126,20 @@ MESSAGE_KIND_LABELS = {
     "reply": "人工回复",
 }
 SERVICE_EXTRA_LABELS = {"operator": "人工服务"}
+# The statuses the follow-up desk lists voicemails without a number by, with their labels (the
+# same codes in the same order; tests/hotline/test_vocabularies.py checks that they agree).
+DeskVoicemailStatus = Literal["pending", "done"]
 VOICEMAIL_STATUS_LABELS = {"pending": "待处理", "done": "已处理"}
 
 
 def taxonomy() -> Taxonomy:
     """The deployment's services, groups and topics."""
-    return load_taxonomy(current_app.config["HOTLINE_SETTINGS"].config_dir)
+    return load_taxonomy(settings().config_dir)
 
 
 def regions() -> RegionDirectory:
     """The deployment's regions."""
-    return load_regions(current_app.config["HOTLINE_SETTINGS"].config_dir)
+    return load_regions(settings().config_dir)
 
 
 def service_label(code: str | None) -> str:
@@ -155,7 +159,9 @@ def duration_label(seconds: int | None) -> str:
     """45秒, 2分05秒; — when unknown."""
     if seconds is None:
         return "—"
-    minutes, rest = divmod(max(0, int(seconds)), 60)
+    # No clamp at 0, as the pages had it: a stored duration is never negative (Twilio's are kept
+    # only when all digits, waits and talks come from seconds_between, which clamps).
+    minutes, rest = divmod(int(seconds), 60)
     return f"{minutes}分{rest:02d}秒" if minutes else f"{rest}秒"
 
 

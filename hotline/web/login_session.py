@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import cast
 
 from flask import session as cookie
 from sqlalchemy.orm import Session
@@ -37,7 +38,8 @@ def session_user(db_session: Session) -> User | None:
     uid, nonce = cookie.get("uid"), cookie.get("sid")
     if not isinstance(uid, int) or not isinstance(nonce, str):
         return None
-    stored = redis_store.client.get(_key(nonce))
+    # The sync client's replies are typed Awaitable | value (redis-py#2399).
+    stored = cast(bytes | None, redis_store.client.get(_key(nonce)))
     if stored is None or stored.decode() != str(uid):
         return None
     user = db_session.get(User, uid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import cast
 
 import redis
 from sqlalchemy.orm import Session
@@ -45,9 +46,11 @@ def check_allowed(client: redis.Redis, username: str, remote_addr: str | None) -
     """Raise TooManyAttempts if this login attempt must wait."""
     _, wait_key, address_key = _keys(username, remote_addr)
     try:
-        wait_ms = client.pttl(wait_key)
-        address_failures = int(client.get(address_key) or 0)
-        address_ttl = client.ttl(address_key) if address_failures else 0
+        # The sync client's replies are typed Awaitable | value (redis-py#2399): PTTL and TTL
+        # give an int, GET bytes or None.
+        wait_ms = cast(int, client.pttl(wait_key))
+        address_failures = int(cast(bytes | None, client.get(address_key)) or 0)
+        address_ttl = cast(int, client.ttl(address_key)) if address_failures else 0
     except redis.RedisError as exc:  # the throttle must not make logins impossible
         log.warning("login throttle unavailable: %s", exc)
         return

@@ -33,4 +33,6 @@ def caller_phones(session: Session, caller_ids: Iterable[int | None]) -> dict[in
     ids = {caller_id for caller_id in caller_ids if caller_id is not None}
     if not ids:
         return {}
-    return dict(session.execute(select(Caller.id, Caller.phone).where(Caller.id.in_(ids))).all())
+    return dict(
+        session.execute(select(Caller.id, Caller.phone).where(Caller.id.in_(ids))).tuples().all()
+    )

@@ -19,7 +19,7 @@ import ipaddress
 import os
 import time
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -33,7 +33,7 @@ from hotline.errors import Forbidden, Unauthorized
 from hotline.settings import Settings
 from hotline.twiml import TWILIO_PATH_PREFIXES
 from hotline.web.api.security import bearer_token
-from hotline.web.extensions import redis_store
+from hotline.web.extensions import redis_store, settings
 from hotline.web.prometheus_collector import LiveStateCollector
 from routing.regions import PROVINCE, load_regions
 
@@ -95,7 +95,7 @@ def scrape_registry(settings: Settings) -> CollectorRegistry:
     """A registry with this scrape's gauges and the webhook histogram (of every worker)."""
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get(MULTIPROC_ENV):
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves its __init__ unannotated
     else:
         registry.register(WEBHOOK_SECONDS)
     regions = [region.code for region in load_regions(settings.config_dir).regions]
@@ -106,7 +106,7 @@ def scrape_registry(settings: Settings) -> CollectorRegistry:
 @bp.get("/metrics")
 def metrics() -> Response:
     """The Prometheus text exposition."""
-    settings: Settings = current_app.config["HOTLINE_SETTINGS"]
-    check_access(settings)
-    body = generate_latest(scrape_registry(settings))
+    current = settings()
+    check_access(current)
+    body = generate_latest(scrape_registry(current))
     return Response(body, status=200, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -15,18 +15,15 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from hotline import clock
 from hotline.clock import to_ms
 from hotline.supervision import live_view
-from hotline.supervision.live_view import AGENT_STATES
+from hotline.supervision.live_view import AGENT_STATES, AgentLiveState
 from routing.state import AgentState, RoutingState
 
 log = logging.getLogger("hotline.metrics")
 
-# Every state of the live view (/live), so a state with nobody in it still shows 0.
 
-
-def agent_state(agent: AgentState) -> str:
+def agent_state(agent: AgentState) -> AgentLiveState:
     """The agent's state as the live view names it (its call first, then pause and status)."""
-    # With a live state the database's agent row is not read.
-    state, _since = live_view.agent_state(agent, None, {}, 0)  # type: ignore[arg-type]
+    state, _since = live_view.live_agent_state(agent, {}, 0)
     return state
 
 
@@ -76,6 +73,7 @@ class LiveStateCollector(Collector):
         for region in sorted(depth):
             queue_depth.add_metric([region], depth[region])
             oldest.add_metric([region], max(0.0, (now_ms - oldest_ms[region]) / 1000))
+        # Every state of the live view (/live), so a state with nobody in it still shows 0.
         by_state = Counter({name: 0 for name in AGENT_STATES})
         for agent in state.agents(state.agent_ids()).values():
             by_state[agent_state(agent)] += 1
@@ -102,5 +100,8 @@ class LiveStateCollector(Collector):
         for name in names:
             failed.add_metric([name], FailedJobRegistry(name, connection=self.client).count)
             queued.add_metric([name], Queue(name, connection=self.client).count)
-            scheduled.add_metric([name], ScheduledJobRegistry(name, connection=self.client).count)
+            later = ScheduledJobRegistry(  # type: ignore[no-untyped-call]  # rq leaves its __init__ unannotated
+                name, connection=self.client
+            )
+            scheduled.add_metric([name], later.count)
         return [failed, queued, scheduled]

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -22,10 +22,9 @@ from callbacks.work_items import from_queue
 from hotline import clock
 from hotline.calls import find_call
 from hotline.models import Call
-from hotline.settings import Settings
 from hotline.taxonomy import load_taxonomy
 from hotline.twiml import FALLBACK_PATH, QUEUE_PREFIX
-from hotline.web.extensions import db, lifecycle, redis_store, runtime
+from hotline.web.extensions import db, lifecycle, redis_store, runtime, settings, voice_config
 from hotline.web.ivr import start_survey
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
@@ -38,11 +37,6 @@ from routing.regions import PROVINCE, load_regions
 from routing.state import RoutingState
 
 bp = Blueprint("queue", __name__, url_prefix=QUEUE_PREFIX)
-
-
-def settings() -> Settings:
-    """The app's settings."""
-    return current_app.config["HOTLINE_SETTINGS"]
 
 
 def routing_config() -> RoutingConfig:
@@ -58,7 +52,7 @@ def url_for_twilio(path: str) -> str:
 def speaker() -> twiml.Speaker:
     """Prompts, voice and URL maker of this request."""
     prompts = load_queue_prompts(settings().config_dir)
-    return twiml.Speaker(prompts, current_app.config["HOTLINE_VOICE"], url_for_twilio)
+    return twiml.Speaker(prompts, voice_config(), url_for_twilio)
 
 
 def _live_state() -> None:
@@ -66,7 +60,7 @@ def _live_state() -> None:
     ensure_built(redis_store.client, runtime().session, routing_config(), clock.now())
 
 
-def _answer(session: Session, text: str):  # type: ignore[no-untyped-def]
+def _answer(session: Session, text: str) -> Response:
     session.commit()
     return twiml_response(text)
 
@@ -83,7 +77,7 @@ def _hangup() -> str:
 @bp.post("/wait")
 @twilio_signed
 @voice_guard
-def wait():  # type: ignore[no-untyped-def]
+def wait() -> Response:
     """The waitUrl: position and expected wait, the call-back offer, then hold."""
     call_sid = require_call_sid()
     _live_state()
@@ -108,7 +102,7 @@ def wait():  # type: ignore[no-untyped-def]
 @bp.post("/wait-choice")
 @twilio_signed
 @voice_guard
-def wait_choice():  # type: ignore[no-untyped-def]
+def wait_choice() -> Response:
     """A key pressed while waiting: 1 = call-back instead; in offer mode 2 or none = voicemail."""
     call_sid = require_call_sid()
     _live_state()
@@ -143,7 +137,7 @@ def wait_choice():  # type: ignore[no-untyped-def]
 @bp.post("/left")
 @twilio_signed
 @voice_guard
-def left():  # type: ignore[no-untyped-def]
+def left() -> Response:
     """The Enqueue action: why the caller left the queue, and what they hear next."""
     call_sid = require_call_sid()
     _live_state()
@@ -188,7 +182,7 @@ def left():  # type: ignore[no-untyped-def]
 @bp.post("/rejoin")
 @twilio_signed
 @voice_guard
-def rejoin():  # type: ignore[no-untyped-def]
+def rejoin() -> Response:
     """Put a queued caller (back) in its region's Twilio queue."""
     call_sid = require_call_sid()
     _live_state()
@@ -207,7 +201,7 @@ def rejoin():  # type: ignore[no-untyped-def]
 @bp.post("/connect")
 @twilio_signed
 @voice_guard
-def connect():  # type: ignore[no-untyped-def]
+def connect() -> Response:
     """The router redirected a matched caller here: ring the agent of the offer."""
     call_sid = require_call_sid()
     _live_state()
@@ -245,7 +239,7 @@ def whisper_text(call: Call | None) -> str:
 @bp.post("/whisper")
 @twilio_signed
 @voice_guard
-def whisper():  # type: ignore[no-untyped-def]
+def whisper() -> Response:
     """The agent's leg: hear what the call is about and press 1 to take it."""
     require_call_sid()
     _live_state()
@@ -266,7 +260,7 @@ def whisper():  # type: ignore[no-untyped-def]
 @bp.post("/dial-result")
 @twilio_signed
 @voice_guard
-def dial_result():  # type: ignore[no-untyped-def]
+def dial_result() -> Response:
     """The Dial ended: after a talk the survey (or goodbye); after a miss back at the head."""
     call_sid = require_call_sid()
     _live_state()
@@ -297,7 +291,7 @@ def dial_result():  # type: ignore[no-untyped-def]
 @bp.post("/offer-choice")
 @twilio_signed
 @voice_guard
-def offer_choice():  # type: ignore[no-untyped-def]
+def offer_choice() -> Response:
     """Call-back (1) or voicemail (anything else) for a caller who could not wait in line."""
     call_sid = require_call_sid()
     session = db.session
@@ -317,7 +311,7 @@ def offer_choice():  # type: ignore[no-untyped-def]
 @bp.post("/voicemail")
 @twilio_signed
 @voice_guard
-def voicemail():  # type: ignore[no-untyped-def]
+def voicemail() -> Response:
     """The Record action: keep the caller's message as a pending voicemail."""
     call_sid = require_call_sid()
     session = db.session

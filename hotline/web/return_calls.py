@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks.status.calls import apply_call_status
@@ -18,20 +18,14 @@ from callbacks.work_items import return_calls as attempts
 from callbacks.work_items.return_call_config import CallbackConfig, load_callback_config
 from hotline import clock
 from hotline.models import CallbackAttempt, CallbackRequest
-from hotline.settings import Settings
 from hotline.twiml import dial_contact, say
-from hotline.web.extensions import db, lifecycle, redis_store
+from hotline.web.extensions import db, lifecycle, redis_store, settings, voice_config
 from hotline.web.labels import region_label, work_item_source_label
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
 from routing.queue_twiml import WHISPER_TIMEOUT
 
 bp = Blueprint("return_calls", __name__, url_prefix=attempts.RETURN_CALL_PREFIX)
-
-
-def settings() -> Settings:
-    """The app's settings."""
-    return current_app.config["HOTLINE_SETTINGS"]
 
 
 def config() -> CallbackConfig:
@@ -42,7 +36,7 @@ def config() -> CallbackConfig:
 def spoken(key: str, hang_up: bool = True, response: VoiceResponse | None = None) -> VoiceResponse:
     """A response (a new one, or this one) that says a call-back prompt (and hangs up)."""
     response = response if response is not None else VoiceResponse()
-    say(response, getattr(config().prompts, key), current_app.config["HOTLINE_VOICE"])
+    say(response, getattr(config().prompts, key), voice_config())
     if hang_up:
         response.hangup()
     return response
@@ -61,7 +55,7 @@ def _answer(response: VoiceResponse) -> Response:
 @bp.post("/answer")
 @twilio_signed
 @voice_guard
-def answer():  # type: ignore[no-untyped-def]
+def answer() -> Response:
     """The citizen answered our call: say why we call and ring the agent who started it."""
     session = db.session
     attempt = current_attempt()
@@ -93,7 +87,7 @@ def whisper_text(attempt: CallbackAttempt) -> str:
 @bp.post("/agent")
 @twilio_signed
 @voice_guard
-def agent():  # type: ignore[no-untyped-def]
+def agent() -> Response:
     """The agent's leg answered: say what the call-back is; only key 1 bridges it.
 
     A voicemail box or an agent who presses nothing (or another key) is hung up: the <Dial>
@@ -114,7 +108,7 @@ def agent():  # type: ignore[no-untyped-def]
             method="POST",
             timeout=WHISPER_TIMEOUT,
         )
-        gather.say(whisper_text(attempt), **current_app.config["HOTLINE_VOICE"].say_attrs())
+        gather.say(whisper_text(attempt), **voice_config().say_attrs())
         return _answer(spoken("agent_no_key", response=response))  # no key: hang up
     if request.form.get("Digits", "").strip() != "1":
         return _answer(spoken("agent_no_key"))
@@ -125,7 +119,7 @@ def agent():  # type: ignore[no-untyped-def]
 @bp.post("/dialed")
 @twilio_signed
 @voice_guard
-def dialed():  # type: ignore[no-untyped-def]
+def dialed() -> Response:
     """The agent leg ended: thank the citizen, or promise another call if the agent missed it."""
     session = db.session
     attempt = current_attempt()
@@ -144,7 +138,7 @@ def dialed():  # type: ignore[no-untyped-def]
 @bp.post("/status")
 @twilio_signed
 @voice_guard
-def status():  # type: ignore[no-untyped-def]
+def status() -> Response:
     """The outbound call's status: recorded on the call; a final one ends the attempt."""
     require_call_sid()
     session = db.session

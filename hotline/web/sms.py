@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callbacks.inbound_sms import answer_inbound
@@ -15,18 +15,12 @@ from callbacks.sms.webhooks import (
 )
 from hotline import clock
 from hotline.errors import BadRequest
-from hotline.settings import Settings
 from hotline.twiml import SMS_PREFIX
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import db, redis_store, settings
 from hotline.web.twilio_auth import twilio_signed
 
 bp = Blueprint("sms", __name__, url_prefix=SMS_PREFIX)
 log = logging.getLogger("hotline.sms")
-
-
-def settings() -> Settings:
-    """The app's settings."""
-    return current_app.config["HOTLINE_SETTINGS"]
 
 
 def _require(name: str) -> str:
@@ -42,7 +36,7 @@ def _empty_twiml() -> Response:
 
 @bp.post("/incoming")
 @twilio_signed
-def incoming():  # type: ignore[no-untyped-def]
+def incoming() -> Response:
     """Store an inbound SMS (committed first: it is never lost), then act on it once."""
     _require("MessageSid")
     session = db.session
@@ -65,7 +59,7 @@ def incoming():  # type: ignore[no-untyped-def]
 
 @bp.post("/status")
 @twilio_signed
-def status():  # type: ignore[no-untyped-def]
+def status() -> Response:
     """Record an outbound message's delivery status."""
     _require("MessageSid")
     session = db.session

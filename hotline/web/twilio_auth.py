@@ -5,16 +5,20 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import ParamSpec, TypeVar
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, g, request
 from twilio.request_validator import RequestValidator
 
 from hotline.logs import bind_call_sid, unbind_call_sid
 from hotline.settings import Settings
 from hotline.twiml import TWILIO_PATH_PREFIXES
+from hotline.web.extensions import settings
 
 log = logging.getLogger("hotline.webhooks")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def signed_url(settings: Settings) -> str:
@@ -37,13 +41,12 @@ def signature_problem(settings: Settings) -> str | None:
     return None
 
 
-def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
+def twilio_signed(view: Callable[P, R]) -> Callable[P, R]:
     """Refuse (403) a request whose Twilio signature is missing or wrong, with one log line."""
 
     @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        settings: Settings = current_app.config["HOTLINE_SETTINGS"]
-        problem = signature_problem(settings)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        problem = signature_problem(settings())
         if problem is not None:
             log.warning(
                 "refused unsigned webhook %s from %s: %s",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks.status.calls import apply_call_status
 from hotline.calls import add_event, get_or_create_call
 from hotline.twiml import VOICE_PREFIX, fallback_answer
-from hotline.web.extensions import db, lifecycle
+from hotline.web.extensions import db, fallback_config, lifecycle, voice_config
 from hotline.web.ivr import start_flow
 from hotline.web.twilio_auth import twilio_signed
 from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
@@ -19,7 +19,7 @@ bp = Blueprint("voice", __name__, url_prefix=VOICE_PREFIX)
 @bp.post("/incoming")
 @twilio_signed
 @voice_guard
-def incoming():  # type: ignore[no-untyped-def]
+def incoming() -> Response:
     """A new call: record it and start the 12348 IVR flow."""
     call_sid = require_call_sid()
     session = db.session
@@ -35,7 +35,7 @@ def incoming():  # type: ignore[no-untyped-def]
 @bp.post("/status")
 @twilio_signed
 @voice_guard
-def status():  # type: ignore[no-untyped-def]
+def status() -> Response:
     """The call status callback: record the status and, when final, end the call."""
     require_call_sid()
     session = db.session
@@ -46,13 +46,13 @@ def status():  # type: ignore[no-untyped-def]
 
 @bp.post("/fallback")
 @twilio_signed
-def fallback():  # type: ignore[no-untyped-def]
+def fallback() -> Response:
     """Static answer from config only (no database, no Redis): backup duty line or voicemail."""
     twiml = fallback_answer(
         request.args.get("stage", "start"),
         request.form.get("DialCallStatus", ""),
-        current_app.config["HOTLINE_VOICE"],
-        current_app.config["HOTLINE_FALLBACK"],
+        voice_config(),
+        fallback_config(),
         public_base_url(),
     )
     return twiml_response(twiml)

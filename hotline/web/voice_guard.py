@@ -5,15 +5,17 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import ParamSpec
 
 from flask import Response, current_app, request
 
 from hotline.errors import BadRequest
 from hotline.twiml import apology_to_fallback
-from hotline.web.extensions import rollback_quietly
+from hotline.web.extensions import fallback_config, rollback_quietly, voice_config
 
 log = logging.getLogger("hotline.voice")
+
+P = ParamSpec("P")
 
 
 def twiml_response(twiml: str) -> Response:
@@ -36,11 +38,11 @@ def require_call_sid() -> str:
     return call_sid
 
 
-def voice_guard(view: Callable[..., Any]) -> Callable[..., Any]:
+def voice_guard(view: Callable[P, Response]) -> Callable[P, Response]:
     """Answer apology TwiML that redirects to the fallback when the view raises."""
 
     @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         try:
             return view(*args, **kwargs)
         except BadRequest:
@@ -54,8 +56,8 @@ def voice_guard(view: Callable[..., Any]) -> Callable[..., Any]:
             )
             return twiml_response(
                 apology_to_fallback(
-                    current_app.config["HOTLINE_VOICE"],
-                    current_app.config["HOTLINE_FALLBACK"],
+                    voice_config(),
+                    fallback_config(),
                     public_base_url(),
                 )
             )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Literal, get_args
 
 from hotline.errors import BadRequest
 from hotline.times import SHANGHAI
 
-PERIODS = ("day", "week", "month")
-DIMENSIONS = ("region", "group", "service", "agent", "hour", "day")
+PeriodKind = Literal["day", "week", "month"]
+PERIODS: tuple[PeriodKind, ...] = get_args(PeriodKind)
+Dimension = Literal["region", "group", "service", "agent", "hour", "day"]
+DIMENSIONS: tuple[Dimension, ...] = get_args(Dimension)
 PERIOD_LABELS = {"day": "日报", "week": "周报", "month": "月报"}
 DIMENSION_LABELS = {
     "region": "地区",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from sqlalchemy import select
 
 from callbacks.work_items.return_call_talk import agent_callback
@@ -20,7 +20,7 @@ from hotline.models.vocabulary import AGENT_ROLES
 from hotline.web.api.contract import api_route
 from hotline.web.api.models.agents import CurrentCallOut, StatusChangeOut, StatusIn
 from hotline.web.api.security import current_user
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import db, redis_store, settings
 from hotline.web.labels import work_item_source_label
 from routing.agent_status import current_call, describe, set_status
 from routing.config import load_routing_config
@@ -68,7 +68,7 @@ def get_my_current_call() -> dict[str, Any] | None:
     found = current_call(redis_store.client, session, agent, now)
     source = None
     if found is None:
-        wrap_up = load_routing_config(current_app.config["HOTLINE_SETTINGS"].config_dir)
+        wrap_up = load_routing_config(settings().config_dir)
         callback = agent_callback(session, agent.id, now, wrap_up.wrap_up_seconds)
         if callback is not None:
             found, source = (callback.stage, callback.call), callback.request.source

@@ -151,7 +151,7 @@ def list_calls(query: CallsQuery) -> CallListOut:
         rows = rows.where(Call.region == query.region)
     if query.stage:
         rows = rows.where(Call.stage == query.stage)
-    total = session.scalar(select(func.count()).select_from(rows.subquery()))
+    total = session.scalar(select(func.count()).select_from(rows.subquery())) or 0
     calls = session.scalars(
         rows.order_by(Call.started_at.desc(), Call.id.desc())
         .limit(query.limit)

@@ -137,7 +137,7 @@ def list_consultations(query: ConsultationsQuery) -> ConsultationListOut:
         rows = rows.join(Call, Call.id == Consultation.call_id).where(
             Call.call_sid == query.call_sid
         )
-    total = session.scalar(select(func.count()).select_from(rows.subquery()))
+    total = session.scalar(select(func.count()).select_from(rows.subquery())) or 0
     page = session.scalars(
         rows.order_by(Consultation.created_at.desc(), Consultation.id.desc())
         .limit(query.limit)

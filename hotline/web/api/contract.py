@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from pydantic import TypeAdapter, ValidationError
 
 from hotline.db import write_first
@@ -134,7 +134,7 @@ def answer(spec: RouteSpec, result: Any) -> Response:
         raise AnswerDrift(
             f"{request.endpoint}: the answer does not match its model: {exc}"
         ) from exc
-    response = current_app.json.response(dump(spec.response, value))
+    response = jsonify(dump(spec.response, value))
     response.status_code = spec.status
     response.headers.update(headers)
     return response

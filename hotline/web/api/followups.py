@@ -66,8 +66,9 @@ def return_visit_outs(
     cases = case_numbers_by_call(session, (t.call_id for t in tasks))
     rows = []
     for task in tasks:
-        survey, call = surveys.get(task.survey_id), calls.get(task.call_id)
-        user = users.get(task.assigned_user_id)
+        survey = surveys.get(task.survey_id)
+        call = calls.get(task.call_id) if task.call_id is not None else None
+        user = users.get(task.assigned_user_id) if task.assigned_user_id is not None else None
         phone = phones.get(task.caller_id) if task.caller_id else None
         rows.append(
             ReturnVisitOut(
@@ -84,7 +85,7 @@ def return_visit_outs(
                 created_at=task.created_at,
                 caller=mask(phone or (call.from_number if call else None)),
                 call_sid=call.call_sid if call else None,
-                case_number=cases.get(task.call_id),
+                case_number=cases.get(task.call_id) if task.call_id is not None else None,
                 channel=survey.channel if survey else None,
                 comment=mask_text(survey.comment or "") if survey else "",
                 assigned_to=user.username if user else None,
@@ -136,7 +137,8 @@ def desk_voicemail_outs(session: Session, rows: list[Voicemail]) -> list[DeskVoi
     users = rows_by_id(session, User, (v.closed_by_user_id for v in rows))
     result = []
     for row, listen in zip(rows, anonymous_voicemail_outs(rows), strict=True):
-        call, user = calls.get(row.call_id), users.get(row.closed_by_user_id)
+        call = calls.get(row.call_id) if row.call_id is not None else None
+        user = users.get(row.closed_by_user_id) if row.closed_by_user_id is not None else None
         result.append(
             DeskVoicemailOut(
                 **dict(listen),

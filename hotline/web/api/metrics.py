@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from hotline import clock
 from hotline.models.vocabulary import SUPERVISOR_ROLES
@@ -14,14 +14,14 @@ from hotline.supervision.live_view import live_snapshot
 from hotline.web.api.contract import api_route
 from hotline.web.api.models.metrics import AgentChangeOut, LiveSnapshotOut, MovedCallOut, MoveIn
 from hotline.web.api.security import current_user
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import db, redis_store, settings
 
 bp = Blueprint("metrics", __name__)
 
 
 def live_setup() -> LiveSetup:
     """The live view's config of this deployment."""
-    return load_live_setup(current_app.config["HOTLINE_SETTINGS"].config_dir)
+    return load_live_setup(settings().config_dir)
 
 
 def _actor() -> Actor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from hotline import clock
 from hotline.errors import BadRequest
@@ -33,7 +33,7 @@ from hotline.web.api.models.reports import (
     StaffingQuery,
     StaffingRegionOut,
 )
-from hotline.web.extensions import db
+from hotline.web.extensions import db, settings
 from hotline.web.labels import group_label, region_label, regions, service_label
 from hotline.web.lookups import agent_names
 from routing.config import load_routing_config
@@ -101,7 +101,7 @@ def report_kpis(query: KpiReportQuery) -> dict[str, Any]:
 
 def requested_plan(query: PlanQuery) -> StaffingPlan:
     """The staffing plan for the parameters (BadRequest when the target is out of range)."""
-    config = load_routing_config(current_app.config["HOTLINE_SETTINGS"].config_dir)
+    config = load_routing_config(settings().config_dir)
     try:
         target = Target(
             service_level=query.target,

@@ -23,13 +23,18 @@ def bearer_token() -> str:
 
 
 def current_user() -> User:
-    """The user of the current API request (after authenticate)."""
-    return g.api_user
+    """The user of the current API request (after authenticate); Unauthorized before it."""
+    user = g.get("api_user")
+    if not isinstance(user, User):
+        # Only a view declared without roles gets here: the route authenticates every other.
+        raise Unauthorized("this request is not authenticated")
+    return user
 
 
 def current_token() -> ApiToken | None:
     """The bearer token of the current API request; None when the page session authenticated."""
-    return g.api_token
+    token = g.get("api_token")
+    return token if isinstance(token, ApiToken) else None
 
 
 def _authenticate() -> tuple[User, ApiToken | None]:

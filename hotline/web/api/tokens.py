@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from hotline import clock
 from hotline.auth import issue_token, revoke_token
@@ -10,7 +10,7 @@ from hotline.errors import BadRequest
 from hotline.web.api.contract import ANY_USER, api_route
 from hotline.web.api.models.tokens import LoginIn, TokenOut
 from hotline.web.api.security import current_token
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import db, redis_store, settings
 from hotline.web.login_throttle import throttled_authenticate
 
 bp = Blueprint("tokens", __name__)
@@ -40,7 +40,7 @@ def create_token(body: LoginIn) -> TokenOut:
             body.password,
             request.remote_addr,
             now,
-            current_app.config["HOTLINE_SETTINGS"].login_slowdown_seconds,
+            settings().login_slowdown_seconds,
         )
     finally:
         # Failed attempts are counted and audited even though the request fails.

@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from hotline import clock
 from hotline.consultations import agent_of
-from hotline.errors import Forbidden, HotlineError
+from hotline.errors import Forbidden, NotConfigured
 from hotline.models.vocabulary import AGENT_ROLES
 from hotline.settings import Settings
 from hotline.web.api.contract import api_route
 from hotline.web.api.models.tokens import VoiceTokenOut
 from hotline.web.api.security import current_user
-from hotline.web.extensions import db
+from hotline.web.extensions import db, settings
 
 bp = Blueprint("voice_token", __name__)
 
 VOICE_TOKEN_LIFETIME = timedelta(hours=1)
-
-
-class NotConfigured(HotlineError):
-    """A feature needs settings this deployment has not given."""
-
-    status = 503
-    code = "not_configured"
 
 
 def browser_identity(contact: str) -> str | None:
@@ -56,7 +50,7 @@ def voice_access_token(settings: Settings, identity: str, ttl: timedelta) -> str
     token.add_grant(
         VoiceGrant(outgoing_application_sid=settings.twilio_twiml_app_sid, incoming_allow=True)
     )
-    return token.to_jwt()
+    return cast(str, token.to_jwt())  # twilio ships no types; a JWT is a string
 
 
 @api_route(
@@ -75,7 +69,6 @@ def voice_token() -> VoiceTokenOut:
     identity = browser_identity(agent.contact) if agent else None
     if identity is None:
         raise Forbidden("your calls ring on your phone; browser answering needs a client: contact")
-    settings: Settings = current_app.config["HOTLINE_SETTINGS"]
     now = clock.now()
-    token = voice_access_token(settings, identity, VOICE_TOKEN_LIFETIME)
+    token = voice_access_token(settings(), identity, VOICE_TOKEN_LIFETIME)
     return VoiceTokenOut(token=token, identity=identity, expires_at=now + VOICE_TOKEN_LIFETIME)

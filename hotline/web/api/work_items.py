@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from callbacks.work_items import items as work_items
 from callbacks.work_items import return_calls as attempts
@@ -15,7 +15,6 @@ from hotline.errors import Forbidden, NotFound
 from hotline.models import Agent, CallbackAttempt, CallbackRequest, User, Voicemail
 from hotline.models.vocabulary import AGENT_ROLES, SUPERVISOR_ROLES
 from hotline.phones import mask
-from hotline.settings import Settings
 from hotline.telephony import Telephony
 from hotline.times import format_local
 from hotline.web.api.contract import api_route
@@ -31,7 +30,7 @@ from hotline.web.api.models.work_items import (
     WorkItemVoicemailOut,
 )
 from hotline.web.api.security import current_user
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import db, redis_store, settings
 from hotline.web.labels import (
     CALLBACK_OUTCOME_LABELS,
     WORK_ITEM_STATUS_LABELS,
@@ -256,12 +255,12 @@ def start_call(item_id: int) -> CallStartedOut:
     if agent is None:
         raise Forbidden("this account has no agent profile")
     _end_stale()
-    settings: Settings = current_app.config["HOTLINE_SETTINGS"]
-    dialer = attempts.Dialer(Telephony.from_settings(settings), settings, public_base_url())
+    current = settings()
+    dialer = attempts.Dialer(Telephony.from_settings(current), current, public_base_url())
     attempt = attempts.start_attempt(
         session, redis_store.client, dialer, callback_config(), agent, item_id, clock.now()
     )
-    item = session.get(CallbackRequest, attempt.request_id)
+    item = session.get_one(CallbackRequest, attempt.request_id)  # the attempt's own item
     audit(
         session, "reveal_number", current_user().id, "caller", str(item.caller_id),
         request.remote_addr, call_sid=attempt.call_sid, reason="agent calling back",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
@@ -15,6 +17,7 @@ from hotline.web.labels import (
     OUTCOME_LABELS,
     ROLE_LABELS,
     STAGE_LABELS,
+    duration_label,
     group_label,
     region_label,
     service_label,
@@ -30,13 +33,6 @@ from hotline.web.pages import (
     reports,
     staffing,
 )
-
-
-def _duration(seconds: int | None) -> str:
-    if seconds is None:
-        return "—"
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}分{rest:02d}秒" if minutes else f"{rest}秒"
 
 
 def register(app: Flask) -> None:
@@ -55,7 +51,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     @app.context_processor
-    def _page_globals():  # type: ignore[no-untyped-def]
+    def _page_globals() -> dict[str, Any]:
         return {
             "current_user": access.page_user(),
             "csrf_token": generate_csrf,
@@ -69,6 +65,6 @@ def register(app: Flask) -> None:
             "service_label": service_label,
             "region_label": region_label,
             "group_label": group_label,
-            "duration": _duration,
+            "duration": duration_label,
             "local_time": format_local,
         }

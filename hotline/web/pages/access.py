@@ -4,22 +4,36 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import ParamSpec
 from urllib.parse import urlsplit
 
 from flask import g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
+from hotline.errors import Unauthorized
 from hotline.models import User
 from hotline.models.vocabulary import AGENT_ROLES, SUPERVISOR_ROLES
 from hotline.web.extensions import db
 from hotline.web.login_session import session_user
+
+P = ParamSpec("P")
 
 
 def page_user() -> User | None:
     """The user logged in on this browser (cached for the request)."""
     if "page_user" not in g:
         g.page_user = session_user(db.session)
-    return g.page_user
+    user = g.page_user
+    return user if isinstance(user, User) else None
+
+
+def logged_in_user() -> User:
+    """The page user of a view behind login_required; Unauthorized if there is none."""
+    user = page_user()
+    if user is None:
+        # login_required has sent anonymous visitors to /login before the view runs.
+        raise Unauthorized("log in first")
+    return user
 
 
 def home_for(user: User) -> str:
@@ -42,12 +56,14 @@ def forbidden_page(message: str) -> tuple[str, int]:
     return render_template("error.html", status=403, message=message), 403
 
 
-def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def login_required(
+    *roles: str,
+) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, ResponseReturnValue]]:
     """Send anonymous visitors to /login; show 403 to users without one of the roles."""
 
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+    def decorator(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
         @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             user = page_user()
             if user is None:
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from hotline import clock
 from hotline.auth import AccountLocked, audit
 from hotline.errors import Unauthorized
 from hotline.web import login_session
-from hotline.web.extensions import db, redis_store
+from hotline.web.extensions import db, redis_store, settings
 from hotline.web.login_throttle import TooManyAttempts, throttled_authenticate
 from hotline.web.pages.access import home_for, page_user, safe_next
 
@@ -16,14 +17,14 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Send visitors to their home page, or to the login page."""
     user = page_user()
     return redirect(home_for(user) if user else url_for("auth.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     """Show the login form; check the password, slowed and locked like the API login."""
     next_page = safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -44,11 +45,12 @@ def login():  # type: ignore[no-untyped-def]
             password,
             request.remote_addr,
             clock.now(),
-            current_app.config["HOTLINE_SETTINGS"].login_slowdown_seconds,
+            settings().login_slowdown_seconds,
         )
     except AccountLocked as exc:
         session.commit()
-        minutes = max(1, int(exc.details.get("retry_after_seconds", 60)) // 60)
+        wait = exc.details.get("retry_after_seconds")  # whole seconds (hotline.auth)
+        minutes = max(1, (wait if isinstance(wait, int) else 60) // 60)
         return _failed(
             next_page, username, f"登录失败次数过多，账户已锁定，请{minutes}分钟后再试。", 429
         )
@@ -64,7 +66,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """End the page session."""
     user = page_user()
     if user is not None:
@@ -74,7 +76,7 @@ def logout():  # type: ignore[no-untyped-def]
     return redirect(url_for("auth.login"))
 
 
-def _failed(next_page: str | None, username: str, error: str, status: int):  # type: ignore[no-untyped-def]
+def _failed(next_page: str | None, username: str, error: str, status: int) -> tuple[str, int]:
     return (
         render_template("login.html", next_page=next_page, error=error, username=username),
         status,

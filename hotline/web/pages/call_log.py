@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from hotline.calls import find_call
@@ -13,7 +14,12 @@ from hotline.models.vocabulary import CALL_STAGES
 from hotline.web.api.calls import call_detail, day_bounds, local_day, summaries
 from hotline.web.extensions import db
 from hotline.web.labels import regions
-from hotline.web.pages.access import SUPERVISORS, forbidden_page, login_required, page_user
+from hotline.web.pages.access import (
+    SUPERVISORS,
+    forbidden_page,
+    logged_in_user,
+    login_required,
+)
 
 bp = Blueprint("call_log", __name__)
 
@@ -22,7 +28,7 @@ PAGE_SIZE = 50
 
 @bp.get("/calls")
 @login_required(*SUPERVISORS)
-def calls():  # type: ignore[no-untyped-def]
+def calls() -> ResponseReturnValue:
     """A day's calls, newest first, numbers masked."""
     try:
         day = local_day(request.args.get("date"))
@@ -60,11 +66,11 @@ def calls():  # type: ignore[no-untyped-def]
 
 @bp.get("/calls/<call_sid>")
 @login_required()
-def call_page(call_sid: str):  # type: ignore[no-untyped-def]
+def call_page(call_sid: str) -> ResponseReturnValue:
     """One call's timeline (supervisors, or the agent who took it)."""
     call = find_call(db.session, call_sid[:64])
     if call is None:
         return render_template("error.html", status=404, message="没有找到这个通话。"), 404
-    if not may_read_call(db.session, page_user(), call):
+    if not may_read_call(db.session, logged_in_user(), call):
         return forbidden_page("只有值班主任和接听此通话的坐席可以查看。")
     return render_template("call_detail.html", call=call_detail(call).as_json())

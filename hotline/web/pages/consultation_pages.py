@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from hotline.consultations import agent_of, is_supervisor, may_read_consultation
 from hotline.models import Consultation
 from hotline.web.api.consultations import consultation_outs
 from hotline.web.extensions import db
-from hotline.web.pages.access import forbidden_page, login_required, page_user
+from hotline.web.pages.access import forbidden_page, logged_in_user, login_required
 
 bp = Blueprint("consultation_pages", __name__)
 
@@ -18,10 +19,10 @@ PAGE_SIZE = 50
 
 @bp.get("/consultations")
 @login_required()
-def consultations():  # type: ignore[no-untyped-def]
+def consultations() -> ResponseReturnValue:
     """The consultations this user may read, newest first."""
     session = db.session
-    user = page_user()
+    user = logged_in_user()
     query = select(Consultation)
     if not is_supervisor(user):
         agent = agent_of(session, user)
@@ -44,7 +45,7 @@ def consultations():  # type: ignore[no-untyped-def]
 
 @bp.get("/consultations/<case_number>")
 @login_required()
-def consultation(case_number: str):  # type: ignore[no-untyped-def]
+def consultation(case_number: str) -> ResponseReturnValue:
     """One consultation record."""
     session = db.session
     row = session.scalars(
@@ -52,6 +53,6 @@ def consultation(case_number: str):  # type: ignore[no-untyped-def]
     ).one_or_none()
     if row is None:
         return render_template("error.html", status=404, message="没有找到这条咨询记录。"), 404
-    if not may_read_consultation(session, page_user(), row):
+    if not may_read_consultation(session, logged_in_user(), row):
         return forbidden_page("这条咨询记录由其他坐席登记，您无权查看。")
     return render_template("consultation.html", c=consultation_outs(session, [row])[0].as_json())

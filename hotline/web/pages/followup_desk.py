@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from callbacks.sms.review import failed_messages, unmatched_replies
 from callbacks.work_items.items import voicemails_without_number
@@ -24,7 +25,7 @@ from hotline.web.api.followups import (
     return_visit_outs,
 )
 from hotline.web.extensions import db
-from hotline.web.pages.access import SUPERVISORS, login_required, page_user
+from hotline.web.pages.access import SUPERVISORS, logged_in_user, login_required, page_user
 
 bp = Blueprint("followup_desk", __name__, url_prefix="/followups")
 
@@ -49,7 +50,7 @@ VOICEMAIL_ERRORS = {
 
 @bp.get("")
 @login_required(*SUPERVISORS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> str:
     """The three lists, each with its count."""
     session = db.session
     tasks, task_total = desk.return_visits(session, desk.OPEN, SHOWN)
@@ -69,9 +70,9 @@ def index():  # type: ignore[no-untyped-def]
     )
 
 
-def _act(  # type: ignore[no-untyped-def]
+def _act(
     action: Callable[[], object], done: str, anchor: str, errors: dict[int, str] = ERROR_MESSAGES
-):
+) -> ResponseReturnValue:
     """Do a desk action and come back to the page; a refused one shows why (nothing kept)."""
     try:
         action()
@@ -85,10 +86,11 @@ def _act(  # type: ignore[no-untyped-def]
 
 @bp.post("/return-visits/<int:task_id>/assign")
 @login_required(*SUPERVISORS)
-def assign(task_id: int):  # type: ignore[no-untyped-def]
+def assign(task_id: int) -> ResponseReturnValue:
     """Take a task ("分配给我")."""
+    user = logged_in_user()
     return _act(
-        lambda: desk.assign_to(db.session, task_id, page_user(), request.remote_addr),
+        lambda: desk.assign_to(db.session, task_id, user, request.remote_addr),
         "assigned",
         "tasks",
     )
@@ -96,14 +98,15 @@ def assign(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/return-visits/<int:task_id>/close")
 @login_required(*SUPERVISORS)
-def close(task_id: int):  # type: ignore[no-untyped-def]
+def close(task_id: int) -> ResponseReturnValue:
     """Close a task with its outcome and a note."""
     form = request.form
+    user = logged_in_user()
     return _act(
         lambda: desk.close_task(
             db.session,
             task_id,
-            page_user(),
+            user,
             form.get("status", ""),
             form.get("note", ""),
             clock.now(),
@@ -116,12 +119,11 @@ def close(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/messages/<int:message_id>/reviewed")
 @login_required(*SUPERVISORS)
-def reviewed(message_id: int):  # type: ignore[no-untyped-def]
+def reviewed(message_id: int) -> ResponseReturnValue:
     """Mark an unmatched reply as handled ("标记已处理")."""
+    user = logged_in_user()
     return _act(
-        lambda: desk.mark_reviewed(
-            db.session, message_id, page_user(), clock.now(), request.remote_addr
-        ),
+        lambda: desk.mark_reviewed(db.session, message_id, user, clock.now(), request.remote_addr),
         "reviewed",
         "replies",
     )
@@ -129,13 +131,14 @@ def reviewed(message_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/voicemails/<int:voicemail_id>/close")
 @login_required(*SUPERVISORS)
-def close_voicemail(voicemail_id: int):  # type: ignore[no-untyped-def]
+def close_voicemail(voicemail_id: int) -> ResponseReturnValue:
     """Mark a voicemail without a number handled ("已处理"), with a note."""
+    user = logged_in_user()
     return _act(
         lambda: desk.close_voicemail(
             db.session,
             voicemail_id,
-            page_user(),
+            user,
             request.form.get("note", ""),
             clock.now(),
             request.remote_addr,

@@ -81,14 +81,14 @@ def snapshot_events(
 
 @bp.get("")
 @login_required(*SUPERVISORS)
-def live():  # type: ignore[no-untyped-def]
+def live() -> str:
     """The live view page; its script fills it from the API and the stream."""
     return render_template("live.html")
 
 
 @bp.get("/stream")
 @login_required(*SUPERVISORS)
-def stream():  # type: ignore[no-untyped-def]
+def stream() -> Response:
     """The live snapshot as Server-Sent Events (text/event-stream)."""
     lifetime = float(current_app.config.get(STREAM_SECONDS_CONFIG, STREAM_SECONDS))
     slots = _stream_slots(current_app.config.get(MAX_STREAMS_CONFIG, MAX_STREAMS))

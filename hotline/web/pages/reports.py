@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from hotline import clock
 from hotline.errors import BadRequest
@@ -58,7 +59,7 @@ def endpoint_url(endpoint: str) -> str | None:
 
 @bp.get("")
 @login_required(*SUPERVISORS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """The KPI report page: totals, definitions, charts, a table per dimension, 回访 tasks."""
     try:
         query = parse_query(KpiReportQuery)
@@ -92,7 +93,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/export.csv")
 @login_required(*SUPERVISORS)
-def export_csv():  # type: ignore[no-untyped-def]
+def export_csv() -> ResponseReturnValue:
     """The report table as a CSV download (same parameters as the page)."""
     try:
         query = parse_query(KpiReportQuery)
@@ -110,7 +111,7 @@ def export_csv():  # type: ignore[no-untyped-def]
 
 @bp.get("/quality")
 @login_required(*SUPERVISORS)
-def quality():  # type: ignore[no-untyped-def]
+def quality() -> ResponseReturnValue:
     """The period's quality spot-check: a stable 5 % sample of answered calls."""
     try:
         period = requested_period(parse_query(PeriodQuery))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 
 from hotline.errors import BadRequest
 from hotline.supervision.reports.periods import WEEKDAYS
@@ -24,7 +25,7 @@ BAD_PARAMETERS = (
 
 @bp.get("")
 @login_required(*SUPERVISORS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Per region: agents needed and on the rota for each hour of the coming week, gaps marked."""
     try:
         plan = requested_plan(parse_query(PlanQuery))

@@ -6,12 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from hotline.models.vocabulary import CALL_DIRECTIONS
-from hotline.web.api.models.common import InModel, MaskedPhone, OutModel, Timestamp
-from routing.agent_status import AGENT_STATUSES
-
-AgentStatus = Literal[AGENT_STATUSES]  # type: ignore[valid-type]
-Direction = Literal[CALL_DIRECTIONS]  # type: ignore[valid-type]
+from hotline.models.vocabulary import AgentStatus, CallDirection
+from hotline.web.api.models.common import InModel, MaskedPhone, Omittable, OutModel, Timestamp
 
 
 class StatusIn(InModel):
@@ -41,15 +37,15 @@ class CurrentCallOut(OutModel):
     repeat_caller: bool
     waiting_seconds: int | None
     caller: MaskedPhone
-    caller_full: str = Field(
+    caller_full: Omittable[str] = Field(
         default=None, description="only while talking or in wrap-up, to the agent on the call"
     )
-    direction: Direction = Field(
+    direction: Omittable[CallDirection] = Field(
         default=None, description="outbound: a call-back the agent placed from a work item"
     )
-    callback_source: str = Field(
+    callback_source: Omittable[str] = Field(
         default=None, description="call-backs only: what the work item came from (voicemail, …)"
     )
-    callback_source_label: str = Field(
+    callback_source_label: Omittable[str] = Field(
         default=None, description="call-backs only: the source in Chinese (留言 / 预约回电)"
     )

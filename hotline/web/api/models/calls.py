@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
-from hotline.models.vocabulary import CALL_STAGES
+from hotline.models.vocabulary import CallStage
+from hotline.supervision.call_log import TimelineSource
 from hotline.web.api.models.common import (
     MaskedPhone,
     Offset,
+    Omittable,
     OutModel,
     QueryDay,
     QueryInt,
@@ -17,8 +19,6 @@ from hotline.web.api.models.common import (
     Timestamp,
 )
 from hotline.web.api.models.consultations import ConsultationOut
-
-CallStage = Literal[CALL_STAGES]  # type: ignore[valid-type]
 
 
 class CallSummaryOut(OutModel):
@@ -51,7 +51,7 @@ class CallEventOut(OutModel):
     at_local: str
     kind: str
     label: str
-    source: Literal["event", "message", "survey"]
+    source: TimelineSource
     data: dict[str, Any]
 
 
@@ -87,11 +87,13 @@ class RevealedNumberOut(OutModel):
 class CallsQuery(QueryModel):
     """GET /api/calls."""
 
-    day: QueryDay = Field(
+    day: Omittable[QueryDay] = Field(
         default=None, alias="date", description="day in Asia/Shanghai, YYYY-MM-DD (default today)"
     )
-    region: str = Field(default=None, max_length=32, description="only calls of this region code")
-    stage: CallStage = Field(default=None, description="only calls in this stage")
+    region: Omittable[str] = Field(
+        default=None, max_length=32, description="only calls of this region code"
+    )
+    stage: Omittable[CallStage] = Field(default=None, description="only calls in this stage")
     limit: QueryInt = Field(
         default=50, ge=1, le=200, description="at most this many (newest first)"
     )

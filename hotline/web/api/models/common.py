@@ -2,14 +2,15 @@
 
 Answers (`OutModel`) are strict and refuse unknown keys, so a view whose answer drifts from its
 declaration fails; a field with a default is a key that is absent unless given (answers are
-dumped with exclude_unset). Request bodies (`InModel`) are strict too: no `true` for a number,
-no number for a text, no unknown field. Query strings (`QueryModel`) arrive as text.
+dumped with exclude_unset), and one whose default is None is declared `Omittable`. Request
+bodies (`InModel`) are strict too: no `true` for a number, no number for a text, no unknown
+field. Query strings (`QueryModel`) arrive as text.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -22,6 +23,17 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+T = TypeVar("T")
+
+# A field whose default is None but that is never null: a key left out unless given (an answer's
+# optional key, a body field or query parameter that may be omitted). Pydantic is given the plain
+# type, so null is refused and the schema is the type's; the type checker sees the None an
+# omitted key reads as.
+if TYPE_CHECKING:
+    Omittable: TypeAlias = T | None
+else:
+    Omittable = Annotated[T, "omittable"]
 
 
 class OutModel(BaseModel):
@@ -144,7 +156,9 @@ class Error(OutModel):
 
     error: str = Field(description="a code: bad_request, unauthorized, forbidden, not_found…")
     message: str
-    details: dict[str, Any] = Field(default=None, description="more about the error, if any")
+    details: Omittable[dict[str, Any]] = Field(
+        default=None, description="more about the error, if any"
+    )
 
 
 class RevealIn(InModel):

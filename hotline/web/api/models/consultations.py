@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
-from hotline.consultations import CASE_PREFIX, DISPOSITIONS, REFERRAL_MAX, SUMMARY_MAX
+from hotline.consultations import CASE_PREFIX, REFERRAL_MAX, SUMMARY_MAX, Disposition
 from hotline.web.api.models.common import (
     InModel,
     MaskedPhone,
     Offset,
+    Omittable,
     OutModel,
     QueryInt,
     QueryModel,
     Timestamp,
 )
-
-Disposition = Literal[tuple(DISPOSITIONS)]  # type: ignore[valid-type]
 
 
 class ConsultationIn(InModel):
@@ -27,7 +24,7 @@ class ConsultationIn(InModel):
     topic: str = Field(max_length=32)
     summary: str = Field(max_length=SUMMARY_MAX)
     disposition: Disposition
-    referral_office: str = Field(default=None, max_length=REFERRAL_MAX)
+    referral_office: Omittable[str] = Field(default=None, max_length=REFERRAL_MAX)
     follow_up_needed: bool = False
 
 
@@ -65,6 +62,6 @@ class ConsultationsQuery(QueryModel):
         default=20, ge=1, le=100, description="at most this many (newest first)"
     )
     offset: Offset = 0
-    call_sid: str = Field(
+    call_sid: Omittable[str] = Field(
         default=None, max_length=64, description="only the consultation of this call"
     )

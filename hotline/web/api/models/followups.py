@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
-from hotline.models.vocabulary import RETURN_VISIT_STATUSES
-from hotline.supervision.followup_desk import CLOSED_STATUSES, NOTE_MAX
+from hotline.models.vocabulary import ReturnVisitStatus
+from hotline.supervision.followup_desk import NOTE_MAX, ClosedStatus
 from hotline.web.api.models.common import (
     InModel,
     MaskedPhone,
@@ -18,11 +16,7 @@ from hotline.web.api.models.common import (
     Timestamp,
 )
 from hotline.web.api.models.work_items import AnonymousVoicemailOut
-from hotline.web.labels import VOICEMAIL_STATUS_LABELS
-
-ReturnVisitStatus = Literal[RETURN_VISIT_STATUSES]  # type: ignore[valid-type]
-ClosedStatus = Literal[CLOSED_STATUSES]  # type: ignore[valid-type]
-VoicemailStatus = Literal[tuple(VOICEMAIL_STATUS_LABELS)]  # type: ignore[valid-type]
+from hotline.web.labels import DeskVoicemailStatus
 
 
 class ReturnVisitOut(OutModel):
@@ -157,6 +151,6 @@ class MessagesQuery(QueryModel):
 class VoicemailsQuery(QueryModel):
     """GET /api/voicemails."""
 
-    status: VoicemailStatus = Field(default="pending", description="pending (default) or done")
+    status: DeskVoicemailStatus = Field(default="pending", description="pending (default) or done")
     limit: QueryInt = Field(default=100, ge=1, le=200, description="at most this many")
     offset: Offset = 0

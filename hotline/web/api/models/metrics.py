@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from hotline.supervision.live_view import AGENT_STATES
+from hotline.supervision.live_view import AgentLiveState
 from hotline.web.api.models.common import (
     InModel,
     MaskedPhone,
@@ -16,8 +16,6 @@ from hotline.web.api.models.common import (
     Seconds,
     Timestamp,
 )
-
-AgentState = Literal[AGENT_STATES]  # type: ignore[valid-type]
 
 
 class KpisOut(OutModel):
@@ -98,7 +96,7 @@ class LiveAgentOut(OutModel):
     region: str
     region_label: str
     on_duty: bool
-    state: AgentState
+    state: AgentLiveState
     state_label: str
     paused: bool
     state_since: Timestamp

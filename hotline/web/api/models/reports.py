@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
-from hotline.supervision.reports.periods import DIMENSIONS, PERIODS
+from hotline.supervision.reports.periods import DIMENSIONS, PERIODS, Dimension, PeriodKind
 from hotline.supervision.reports.staffing_data import MAX_WEEKS
 from hotline.web.api.models.common import (
     Day,
     Number,
+    Omittable,
     OutModel,
     QueryDay,
     QueryFloat,
     QueryInt,
     QueryModel,
 )
-
-PeriodKind = Literal[PERIODS]  # type: ignore[valid-type]
-Dimension = Literal[DIMENSIONS]  # type: ignore[valid-type]
 
 
 class KpiFiguresOut(OutModel):
@@ -104,10 +100,10 @@ class StaffingPlanOut(OutModel):
 class PeriodQuery(QueryModel):
     """The period of a report (checked by hotline.supervision.reports.periods)."""
 
-    period: str = Field(
+    period: Omittable[str] = Field(
         default=None, max_length=10, description=f"{', '.join(PERIODS)} (default day)"
     )
-    start: str = Field(
+    start: Omittable[str] = Field(
         default=None,
         max_length=10,
         description="a day of the period, YYYY-MM-DD, Asia/Shanghai (default today); a week "
@@ -118,7 +114,7 @@ class PeriodQuery(QueryModel):
 class KpiReportQuery(PeriodQuery):
     """GET /api/reports/kpis."""
 
-    by: str = Field(
+    by: Omittable[str] = Field(
         default=None,
         max_length=10,
         description=f"one row per {', '.join(DIMENSIONS)} (default region)",
@@ -134,13 +130,13 @@ class PlanQuery(QueryModel):
     target: QueryFloat = Field(
         default=0.8, description="service level to reach, 0 to 0.99 (default 0.8)"
     )
-    seconds: QueryInt = Field(
+    seconds: Omittable[QueryInt] = Field(
         default=None, ge=1, le=600, description="answered within this wait (default 20)"
     )
-    max_occupancy: QueryFloat = Field(
+    max_occupancy: Omittable[QueryFloat] = Field(
         default=None, description="occupancy cap, above 0 up to 1 (default none)"
     )
-    week: QueryDay = Field(
+    week: Omittable[QueryDay] = Field(
         default=None, description="a day of the week to plan (default next week)"
     )
 
@@ -148,4 +144,4 @@ class PlanQuery(QueryModel):
 class StaffingQuery(PlanQuery):
     """GET /api/staffing."""
 
-    region: str = Field(default=None, max_length=32, description="only this region code")
+    region: Omittable[str] = Field(default=None, max_length=32, description="only this region code")

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
-from hotline.models.vocabulary import WORK_ITEM_STATUSES
+from hotline.models.vocabulary import WorkItemStatus
 from hotline.web.api.models.common import (
     InModel,
     MaskedPhone,
     Offset,
+    Omittable,
     OutModel,
     QueryInt,
     QueryModel,
     Timestamp,
 )
-
-WorkItemStatus = Literal[WORK_ITEM_STATUSES]  # type: ignore[valid-type]
 
 
 class AttemptOut(OutModel):
@@ -117,10 +114,10 @@ class WorkItemCloseIn(InModel):
 class WorkItemsQuery(QueryModel):
     """GET /api/work-items (the parameters filter a supervisor's list)."""
 
-    region: str = Field(
+    region: Omittable[str] = Field(
         default=None, max_length=32, description="supervisors: only items of this region code"
     )
-    status: WorkItemStatus = Field(
+    status: Omittable[WorkItemStatus] = Field(
         default=None, description="supervisors: only this status (default: the open ones)"
     )
     limit: QueryInt = Field(default=100, ge=1, le=200, description="supervisors: at most this many")
