@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callbacks.work_items.items import CLOSED_STATUSES, close
-from callbacks.work_items.return_call_config import CallbackConfig
+from callbacks.work_items.return_call_config import ReturnCallConfig
 from callbacks.work_items.stale_attempts import end_attempt
 from hotline.auth import audit
 from hotline.errors import Conflict, Forbidden
@@ -63,7 +63,7 @@ def _agent_close(session: Session, item: CallbackRequest, agent: Agent, note: st
 def close_work_item(
     session: Session,
     client: redis.Redis,
-    config: CallbackConfig,
+    config: ReturnCallConfig,
     item: CallbackRequest,
     user: User,
     agent: Agent | None,

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from hotline.config_files import ConfigModel, PositiveWholeNumber, load_config
 
 
-class CallbackPrompts(ConfigModel):
+class ReturnCallPrompts(ConfigModel):
     """What the citizen and the agent hear on a call-back."""
 
     intro_voicemail: str
@@ -32,7 +32,7 @@ class CallbackPrompts(ConfigModel):
         return text
 
 
-class CallbackConfig(ConfigModel):
+class ReturnCallConfig(ConfigModel):
     """Attempts, their spacing, ring timeouts and what the citizen hears (config/callbacks.yaml)."""
 
     max_attempts: PositiveWholeNumber
@@ -41,7 +41,7 @@ class CallbackConfig(ConfigModel):
     agent_ring_seconds: PositiveWholeNumber
     stale_margin_seconds: PositiveWholeNumber
     max_talk_minutes: PositiveWholeNumber
-    prompts: CallbackPrompts
+    prompts: ReturnCallPrompts
     unreachable_sms: str
 
     def retry_delay(self, failures: int) -> timedelta:
@@ -66,6 +66,6 @@ class CallbackConfig(ConfigModel):
 
 
 @lru_cache(maxsize=8)
-def load_callback_config(config_dir: Path) -> CallbackConfig:
+def load_return_call_config(config_dir: Path) -> ReturnCallConfig:
     """Read and check config/callbacks.yaml."""
-    return load_config(config_dir, "callbacks.yaml", CallbackConfig)
+    return load_config(config_dir, "callbacks.yaml", ReturnCallConfig)

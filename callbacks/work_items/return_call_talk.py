@@ -23,7 +23,7 @@ AGENT_ANSWERED = "callback_agent_answered"
 
 
 @dataclass(frozen=True)
-class CallbackTalk:
+class ReturnCallTalk:
     """The call-back call an agent is on, its stage for the agent, and the item it works."""
 
     stage: str
@@ -62,9 +62,9 @@ def _stage(session: Session, attempt: CallbackAttempt, call: Call, until: dateti
     return "talking" if agent_answered_at(session, call) is not None else "ringing"
 
 
-def agent_callback(
+def agent_return_call(
     session: Session, agent_id: int, now: datetime, wrap_up_seconds: int
-) -> CallbackTalk | None:
+) -> ReturnCallTalk | None:
     """The agent's latest call-back call while it rings them, is talked or wrapped up."""
     attempt = session.scalars(
         select(CallbackAttempt)
@@ -79,4 +79,4 @@ def agent_callback(
     if call is None or request is None:
         return None
     stage = _stage(session, attempt, call, now - timedelta(seconds=wrap_up_seconds))
-    return CallbackTalk(stage, call, request) if stage is not None else None
+    return ReturnCallTalk(stage, call, request) if stage is not None else None

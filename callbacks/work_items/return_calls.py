@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from callbacks.lifecycle import FINAL_STATUSES
 from callbacks.sms.outbox import queue_message
 from callbacks.work_items.items import claim, close, may_work
-from callbacks.work_items.return_call_config import CallbackConfig
+from callbacks.work_items.return_call_config import ReturnCallConfig
 from callbacks.work_items.return_call_talk import agent_answered_at
 from hotline.calls import add_event, find_call, get_or_create_call
 from hotline.db import write_first
@@ -41,7 +41,7 @@ CITIZEN_FAILURES = {"no-answer": "no_answer", "busy": "busy", "failed": "failed"
                     "canceled": "canceled"}  # fmt: skip
 
 
-class CallbackDialFailed(HotlineError):
+class ReturnCallFailed(HotlineError):
     """Twilio did not accept the outbound call; the item stays due and nothing is counted."""
 
     status = 502
@@ -87,7 +87,7 @@ def start_attempt(
     session: Session,
     client: redis.Redis,
     dialer: Dialer,
-    config: CallbackConfig,
+    config: ReturnCallConfig,
     agent: Agent,
     request_id: int,
     now: datetime,
@@ -126,7 +126,7 @@ def start_attempt(
         )
     except TelephonyError as exc:
         finish(session, client, config, attempt, "failed", now, dialer.settings, counted=False)
-        raise CallbackDialFailed(f"回拨未能发起：{exc.message}", retryable=exc.retryable) from exc
+        raise ReturnCallFailed(f"回拨未能发起：{exc.message}", retryable=exc.retryable) from exc
     write_first(session)
     attempt.call_sid = call_sid
     call, _ = get_or_create_call(
@@ -206,7 +206,7 @@ def final_outcome(attempt: CallbackAttempt, status: str) -> str:
 def call_ended(
     session: Session,
     client: redis.Redis,
-    config: CallbackConfig,
+    config: ReturnCallConfig,
     attempt: CallbackAttempt,
     status: str,
     now: datetime,
@@ -224,7 +224,7 @@ def call_ended(
 def finish(
     session: Session,
     client: redis.Redis,
-    config: CallbackConfig,
+    config: ReturnCallConfig,
     attempt: CallbackAttempt,
     outcome: str,
     now: datetime,
@@ -273,7 +273,7 @@ def finish(
 def _queue_notice(
     session: Session,
     client: redis.Redis,
-    config: CallbackConfig,
+    config: ReturnCallConfig,
     request: CallbackRequest,
     now: datetime,
     settings: Settings | None,

@@ -14,7 +14,7 @@ close one, and before a 回拨. An attempt is stale when, past its deadline, not
 A stale attempt ends "failed", not counted against the citizen (we do not know what happened:
 the item is simply due again); an outcome the Dial's action already reported is kept
 (connected: the item is done; agent unreachable). The agent is given back to routing as after
-any attempt (callback_calls.finish).
+any attempt (return_calls.finish).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callbacks.work_items.return_call_config import CallbackConfig
+from callbacks.work_items.return_call_config import ReturnCallConfig
 from callbacks.work_items.return_call_talk import AGENT_ANSWERED
 from callbacks.work_items.return_calls import finish
 from hotline.calls import add_event, find_call
@@ -38,7 +38,7 @@ ATTEMPT_ENDED = "callback_attempt_ended"
 REPORTED = ("connected", "agent_unreachable")
 
 
-def deadline(session: Session, config: CallbackConfig, attempt: CallbackAttempt) -> datetime:
+def deadline(session: Session, config: ReturnCallConfig, attempt: CallbackAttempt) -> datetime:
     """When a live attempt is stale if nothing more happened on it."""
     call = find_call(session, attempt.call_sid) if attempt.call_sid else None
     seen: dict[str, datetime] = {}
@@ -58,7 +58,7 @@ def deadline(session: Session, config: CallbackConfig, attempt: CallbackAttempt)
 
 
 def stale_attempt_ids(
-    session: Session, config: CallbackConfig, now: datetime, request_id: int | None = None
+    session: Session, config: ReturnCallConfig, now: datetime, request_id: int | None = None
 ) -> list[int]:
     """The live attempts of in-progress items (or of one item) that are past their deadline."""
     query = (
@@ -79,7 +79,7 @@ def stale_attempt_ids(
 def end_attempt(
     session: Session,
     client: redis.Redis,
-    config: CallbackConfig,
+    config: ReturnCallConfig,
     attempt: CallbackAttempt,
     now: datetime,
     reason: str,
@@ -96,7 +96,7 @@ def end_attempt(
 def end_stale_attempts(
     session: Session,
     client: redis.Redis,
-    config: CallbackConfig,
+    config: ReturnCallConfig,
     now: datetime,
     request_id: int | None = None,
 ) -> int:

@@ -13,9 +13,9 @@ from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks.status.calls import apply_call_status
-from callbacks.work_items import return_call_talk as callback_talk
+from callbacks.work_items import return_call_talk
 from callbacks.work_items import return_calls as attempts
-from callbacks.work_items.return_call_config import CallbackConfig, load_callback_config
+from callbacks.work_items.return_call_config import ReturnCallConfig, load_return_call_config
 from hotline import clock
 from hotline.models import CallbackAttempt, CallbackRequest
 from hotline.twiml import dial_contact, say
@@ -28,9 +28,9 @@ from routing.queue_twiml import WHISPER_TIMEOUT
 bp = Blueprint("return_calls", __name__, url_prefix=attempts.RETURN_CALL_PREFIX)
 
 
-def config() -> CallbackConfig:
+def config() -> ReturnCallConfig:
     """The call-back settings of this deployment."""
-    return load_callback_config(settings().config_dir)
+    return load_return_call_config(settings().config_dir)
 
 
 def spoken(key: str, hang_up: bool = True, response: VoiceResponse | None = None) -> VoiceResponse:
@@ -112,7 +112,7 @@ def agent() -> Response:
         return _answer(spoken("agent_no_key", response=response))  # no key: hang up
     if request.form.get("Digits", "").strip() != "1":
         return _answer(spoken("agent_no_key"))
-    callback_talk.agent_answered(db.session, attempt, clock.now())
+    return_call_talk.agent_answered(db.session, attempt, clock.now())
     return _answer(VoiceResponse())  # nothing to say: the bridge follows
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, request
 from sqlalchemy import select
 
-from callbacks.work_items.return_call_talk import agent_callback
+from callbacks.work_items.return_call_talk import agent_return_call
 from hotline import clock
 from hotline.auth import audit
 from hotline.errors import Forbidden
@@ -69,7 +69,7 @@ def get_my_current_call() -> dict[str, Any] | None:
     source = None
     if found is None:
         wrap_up = load_routing_config(settings().config_dir)
-        callback = agent_callback(session, agent.id, now, wrap_up.wrap_up_seconds)
+        callback = agent_return_call(session, agent.id, now, wrap_up.wrap_up_seconds)
         if callback is not None:
             found, source = (callback.stage, callback.call), callback.request.source
     if found is None:

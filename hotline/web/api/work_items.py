@@ -39,7 +39,7 @@ from hotline.web.labels import (
     work_item_source_label,
 )
 from hotline.web.lookups import agent_names
-from hotline.web.return_calls import config as callback_config
+from hotline.web.return_calls import config as return_call_config
 from hotline.web.voice_guard import public_base_url
 
 bp = Blueprint("work_items", __name__)
@@ -73,7 +73,7 @@ def item_outs(rows: list[CallbackRequest]) -> list[WorkItemOut]:
     names = agent_names(session, (row.assigned_agent_id for row in rows))
     ids = {row.voicemail_id for row in rows if row.voicemail_id}
     voicemails = {v.id: v for v in (session.get(Voicemail, i) for i in ids) if v is not None}
-    moment, max_attempts = clock.now(), callback_config().max_attempts
+    moment, max_attempts = clock.now(), return_call_config().max_attempts
     result = []
     for row in rows:
         user = names.get(row.assigned_agent_id) if row.assigned_agent_id else None
@@ -157,7 +157,7 @@ def _agent() -> Agent | None:
 
 def _end_stale(item_id: int | None = None) -> None:
     """End the call-back attempts (of one item, or all) whose final status never came."""
-    end_stale_attempts(db.session, redis_store.client, callback_config(), clock.now(), item_id)
+    end_stale_attempts(db.session, redis_store.client, return_call_config(), clock.now(), item_id)
 
 
 def _readable_item(item_id: int) -> tuple[CallbackRequest, Agent | None]:
@@ -258,7 +258,7 @@ def start_call(item_id: int) -> CallStartedOut:
     current = settings()
     dialer = attempts.Dialer(Telephony.from_settings(current), current, public_base_url())
     attempt = attempts.start_attempt(
-        session, redis_store.client, dialer, callback_config(), agent, item_id, clock.now()
+        session, redis_store.client, dialer, return_call_config(), agent, item_id, clock.now()
     )
     item = session.get_one(CallbackRequest, attempt.request_id)  # the attempt's own item
     audit(
@@ -294,7 +294,7 @@ def close_item(item_id: int, body: WorkItemCloseIn) -> WorkItemOut:
     item, agent = _readable_item(item_id)
     user = current_user()
     close_work_item(
-        session, redis_store.client, callback_config(), item, user, agent, note, clock.now(),
+        session, redis_store.client, return_call_config(), item, user, agent, note, clock.now(),
         request.remote_addr, supervisor=user.role in SUPERVISOR_ROLES,
     )  # fmt: skip
     answer = item_outs([item])[0]

@@ -10,7 +10,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from callbacks.sms.outbox import send_job_id
-from callbacks.work_items.return_call_config import load_callback_config
+from callbacks.work_items.return_call_config import load_return_call_config
 from hotline.config_files import ConfigFileError
 from hotline.models import (
     Agent,
@@ -302,7 +302,7 @@ def test_the_whisper_may_only_name_the_source_and_the_region(tmp_path, settings)
         text.replace("12348回拨：{source}", "12348回拨：{agent}"), encoding="utf-8"
     )
     with pytest.raises(ConfigFileError) as caught:
-        load_callback_config(tmp_path)
+        load_return_call_config(tmp_path)
     assert str(caught.value) == (
         f"{tmp_path / 'callbacks.yaml'}: "
         "'prompts.agent_whisper' may only use {source} and {region}: 'agent'"
