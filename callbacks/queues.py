@@ -31,6 +31,14 @@ LIVE_STATUSES = frozenset(
 _runtime: Runtime | None = None
 
 
+def live_job(client: redis.Redis, job_id: str, queue: str = DEFAULT) -> Job | None:
+    """The job `job_id` if it will still run (queued, scheduled, started or deferred)."""
+    job = Queue(queue, connection=client).fetch_job(job_id)
+    if job is not None and job.get_status(refresh=False) in LIVE_STATUSES:
+        return job
+    return None
+
+
 def enqueue_once(
     client: redis.Redis,
     job_id: str,
@@ -41,10 +49,10 @@ def enqueue_once(
     **options: Any,
 ) -> Job:
     """Enqueue func(*args) as `job_id` (after `delay`), unless that job is still to run."""
-    target = Queue(queue, connection=client)
-    existing = target.fetch_job(job_id)
-    if existing is not None and existing.get_status(refresh=False) in LIVE_STATUSES:
+    existing = live_job(client, job_id, queue)
+    if existing is not None:
         return existing
+    target = Queue(queue, connection=client)
     if delay is not None and delay > timedelta(0):
         return target.enqueue_in(delay, func, *args, job_id=job_id, **options)
     return target.enqueue(func, *args, job_id=job_id, **options)

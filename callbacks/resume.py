@@ -3,8 +3,10 @@
 Jobs are enqueued after the commit that makes their rows visible; if Redis is unreachable
 right then, the rows are saved but no job exists. The worker runs these at start: each finds
 recent rows that should have produced a message (or a failed lifecycle step that was not redone)
-and did not, and enqueues their jobs again under the same deterministic ids (a job still queued
-is not doubled; the jobs themselves send at most once per idempotency key).
+and did not, and enqueues their jobs again under the same deterministic ids. Only what is
+missing is queued: rows whose job would do nothing (a call rated by phone, a caller who opted
+out) are not selected, and a job that still lives (queued, scheduled, started, deferred) is
+left alone and not counted. The jobs themselves send at most once per idempotency key.
 """
 
 from __future__ import annotations
@@ -16,9 +18,16 @@ from sqlalchemy import ColumnExpressionArgument, String, cast, exists, literal, 
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from callbacks.lifecycle import STEP_FAILED, STEP_REDONE, enqueue_redo
-from callbacks.sms.jobs import enqueue_followup
-from callbacks.surveys.sms_survey import SURVEY_STAGES, enqueue_sms_survey
+from callbacks.lifecycle import STEP_FAILED, STEP_REDONE, enqueue_redo, redo_job_id
+from callbacks.queues import HIGH, live_job
+from callbacks.sms.jobs import enqueue_followup, followup_job_id
+from callbacks.sms.outbox import may_message_sql
+from callbacks.surveys.sms_survey import (
+    SURVEY_STAGES,
+    enqueue_sms_survey,
+    sms_survey_job_id,
+    survey_owed,
+)
 from hotline.models import Call, CallEvent, Consultation, Message
 
 RESUME_WINDOW = timedelta(days=3)
@@ -31,39 +40,45 @@ def _has_message(prefix: str, row_id: ColumnExpressionArgument[int]) -> ColumnEl
 
 
 def resume_followups(session: Session, client: redis.Redis, now: datetime) -> int:
-    """Enqueue the follow-up job of recent consultations that have no follow-up message."""
+    """Enqueue the lost follow-up job of recent consultations without a follow-up; a count."""
     ids = session.scalars(
         select(Consultation.id).where(
             Consultation.created_at >= now - RESUME_WINDOW,
             ~_has_message("followup:", Consultation.id),
+            may_message_sql(Consultation.caller_id),
         )
     ).all()
-    for consultation_id in ids:
+    lost = [i for i in ids if live_job(client, followup_job_id(i)) is None]
+    for consultation_id in lost:
         enqueue_followup(client, consultation_id)
-    return len(ids)
+    return len(lost)
 
 
 def resume_sms_surveys(
     session: Session, client: redis.Redis, now: datetime, delay: timedelta
 ) -> int:
-    """Enqueue the SMS survey job of recent answered calls that ended without one."""
+    """Enqueue the lost SMS survey job of recent answered calls still owed one; a count.
+
+    Not for calls rated by phone, nor any other the job would skip (survey_owed).
+    """
     ids = session.scalars(
         select(Call.id).where(
             Call.started_at >= now - RESUME_WINDOW - timedelta(days=1),  # the indexed bound
             Call.ended_at >= now - RESUME_WINDOW,
             Call.ended_at <= now - delay,
-            Call.answered_at.is_not(None),
             Call.hangup_stage.in_(SURVEY_STAGES),
             ~_has_message("survey:", Call.id),
+            survey_owed(),
         )
     ).all()
-    for call_id in ids:
+    lost = [i for i in ids if live_job(client, sms_survey_job_id(i)) is None]
+    for call_id in lost:
         enqueue_sms_survey(client, call_id, timedelta(0))
-    return len(ids)
+    return len(lost)
 
 
 def resume_lifecycle_steps(session: Session, client: redis.Redis, now: datetime) -> int:
-    """Enqueue the redo job of recent failed lifecycle steps that were not redone since."""
+    """Enqueue the lost redo job of recent failed lifecycle steps not redone since; a count."""
     rows = session.execute(
         select(CallEvent.call_id, CallEvent.kind, CallEvent.data, CallEvent.at)
         .where(CallEvent.kind.in_((STEP_FAILED, STEP_REDONE)), CallEvent.at >= now - RESUME_WINDOW)
@@ -74,7 +89,10 @@ def resume_lifecycle_steps(session: Session, client: redis.Redis, now: datetime)
     for call_id, kind, data, at in rows:
         key = (call_id, str((data or {}).get("step", "")))
         owed[key] = (str(data.get("stage", "")), at) if kind == STEP_FAILED else None
+    queued = 0
     for (call_id, step), failure in owed.items():
-        if failure is not None:
-            enqueue_redo(client, call_id, step, failure[0], failure[1])
-    return sum(1 for failure in owed.values() if failure is not None)
+        if failure is None or live_job(client, redo_job_id(call_id, step), HIGH) is not None:
+            continue
+        enqueue_redo(client, call_id, step, failure[0], failure[1])
+        queued += 1
+    return queued

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -13,6 +15,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+from urllib3.exceptions import ConnectTimeoutError
 
 from hotline.settings import Settings
 
@@ -24,12 +27,20 @@ RETRYABLE_CODES = frozenset({20429, 20500, 20503, 20504, 14107, 21611})
 RETRYABLE_STATUSES = frozenset({408, 429})
 CALL_END_STATUSES = ("completed", "canceled")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# Pages of the Messages list when looking a sent message up; a number's day holds a handful.
+MESSAGES_PAGE_SIZE = 100
+MESSAGES_LIST_LIMIT = 1000
 
 
 class TelephonyError(Exception):
-    """A Twilio REST request failed; `retryable` says whether trying again may help."""
+    """A Twilio REST request failed; `retryable` says whether trying again may help.
+
+    `outcome_unknown` says that Twilio may have carried the request out although we got no
+    answer (the answer timed out or was cut off): a create may have created.
+    """
 
     retryable = False
+    outcome_unknown = False
 
     def __init__(self, message: str, status: int | None = None, code: int | None = None) -> None:
         super().__init__(message)
@@ -45,6 +56,12 @@ class RetryableTelephonyError(TelephonyError):
     """A failure that may pass on a later attempt: rate limits, 5xx, network trouble."""
 
     retryable = True
+
+
+class UnansweredTelephonyError(RetryableTelephonyError):
+    """The request may have reached Twilio, but its answer never came back."""
+
+    outcome_unknown = True
 
 
 class PermanentTelephonyError(TelephonyError):
@@ -83,6 +100,14 @@ def _page_error(exc: TwilioException) -> TelephonyError:
     return _from_status(str(message), response.status_code, code)
 
 
+def _never_connected(exc: requests.RequestException) -> bool:
+    """Whether no connection was made (refused, unknown host, connect timeout): nothing sent."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one too
+
+
 def classify_error(exc: BaseException) -> TelephonyError:
     """Turn an exception from the Twilio SDK or `requests` into a TelephonyError."""
     if isinstance(exc, TelephonyError):
@@ -94,10 +119,28 @@ def classify_error(exc: BaseException) -> TelephonyError:
     if isinstance(exc, TwilioException):
         return _page_error(exc)
     if isinstance(exc, requests.Timeout | requests.ConnectionError):
-        return RetryableTelephonyError(f"Twilio API unreachable: {exc}")
+        if _never_connected(exc):
+            return RetryableTelephonyError(f"Twilio API unreachable: {exc}")
+        # A read timeout or a dropped connection: the request may have been carried out.
+        return UnansweredTelephonyError(f"Twilio API did not answer: {exc}")
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return RetryableTelephonyError(f"Twilio API answer cut short: {exc}")
+        return UnansweredTelephonyError(f"Twilio API answer cut short: {exc}")
     return PermanentTelephonyError(f"Twilio API request failed: {type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True)
+class SentSms:
+    """A message as Twilio's Messages list shows it."""
+
+    sid: str
+    to: str
+    from_: str
+    body: str
+    status: str
+    direction: str
+    date_created: datetime | None
+    date_sent: datetime | None
+    error_code: int | None
 
 
 class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped: base is Any
@@ -157,6 +200,23 @@ class Telephony:
         except Exception as exc:
             raise classify_error(exc) from exc
         return cast(str, message.sid)  # twilio ships no types; a SID is a string
+
+    def list_sms(self, to: str, from_: str, sent_since: date) -> list[SentSms]:
+        """The messages from `from_` to `to` sent on or after a (GMT) day, newest first.
+
+        Twilio's Messages list with To, From and DateSent>=YYYY-MM-DD, every page read.
+        """
+        try:
+            found = self.client.messages.list(
+                to=to,
+                from_=from_,
+                date_sent_after=sent_since.isoformat(),  # the SDK passes a text unchanged
+                page_size=MESSAGES_PAGE_SIZE,
+                limit=MESSAGES_LIST_LIMIT,
+            )
+        except Exception as exc:
+            raise classify_error(exc) from exc
+        return [_sent_sms(message) for message in found]
 
     def create_call(
         self,
@@ -232,6 +292,26 @@ class Telephony:
                 raise classify_error(exc) from exc
             self._queue_sids[friendly_name] = sid
             return cast(str, sid)  # twilio ships no types; a SID is a string
+
+
+def _sent_sms(message: Any) -> SentSms:
+    """A SentSms of the SDK's MessageInstance (untyped: its fields are read one by one)."""
+    return SentSms(
+        sid=str(message.sid),
+        to=str(message.to or ""),
+        from_=str(message.from_ or ""),
+        body=str(message.body or ""),
+        status=str(message.status or ""),
+        direction=str(message.direction or ""),
+        date_created=_when(message.date_created),
+        date_sent=_when(message.date_sent),
+        error_code=message.error_code if isinstance(message.error_code, int) else None,
+    )
+
+
+def _when(value: Any) -> datetime | None:
+    # The SDK gives a UTC datetime, or the text itself when it could not read it.
+    return value if isinstance(value, datetime) else None
 
 
 def _or_unset(value: Any) -> Any:

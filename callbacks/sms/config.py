@@ -17,7 +17,7 @@ REPLY_TEXT_KEYS = ("survey", "survey_thanks", "reply_help", "optout_confirm")
 
 @dataclass(frozen=True)
 class SmsConfig:
-    """Quiet hours, per-number rate limit, segment limit, survey delay, reply window, retries."""
+    """Quiet hours, rate limit, segment limit, survey delay, reply window, retries, lookups."""
 
     quiet_start: time
     quiet_end: time
@@ -27,6 +27,8 @@ class SmsConfig:
     survey_delay: timedelta
     reply_window: timedelta
     retry_intervals: tuple[int, ...]
+    # How long after an unanswered send attempt Twilio's Messages list is trusted to show it.
+    send_lookup_settle: timedelta
 
 
 def _clock_time(value: Any) -> time:
@@ -64,6 +66,7 @@ class SmsFile(ConfigModel):
     survey_delay_seconds: PositiveWholeNumber
     reply_window_days: PositiveWholeNumber
     retry_intervals: tuple[PositiveWholeNumber, ...]
+    send_lookup_settle_seconds: PositiveWholeNumber
 
 
 def load_sms_config(config_dir: Path) -> SmsConfig:
@@ -78,6 +81,7 @@ def load_sms_config(config_dir: Path) -> SmsConfig:
         survey_delay=timedelta(seconds=sms.survey_delay_seconds),
         reply_window=timedelta(days=sms.reply_window_days),
         retry_intervals=sms.retry_intervals,
+        send_lookup_settle=timedelta(seconds=sms.send_lookup_settle_seconds),
     )
 
 

@@ -15,14 +15,15 @@ from datetime import datetime, timedelta
 import redis
 from rq import Retry
 from rq.job import Job
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callbacks.queues import enqueue_once, job_runtime
+from callbacks.queues import enqueue_once, job_runtime, live_job
 from callbacks.sms.config import load_sms_config
 from callbacks.sms.rules import earliest_send
 from callbacks.sms.segments import segment_count, split_body
+from callbacks.sms.unanswered import unanswered
 from hotline.after_commit import after_commit
 from hotline.models import Caller, Message
 from hotline.models.vocabulary import MESSAGE_KINDS
@@ -35,6 +36,8 @@ SEND_JOB = "callbacks.sms.jobs.send_message"
 OUTBOUND_KINDS = frozenset(MESSAGE_KINDS) - {"reply"}
 # The only kind sent to a number that opted out (once per opt-out).
 OPTOUT_CONFIRM = "optout_confirm"
+# The suffix of a deferral's job id when it equals the id of the job that defers.
+AGAIN = "-again"
 
 
 class UnknownMessageKind(ValueError):
@@ -44,6 +47,20 @@ class UnknownMessageKind(ValueError):
 def send_job_id(message_id: int) -> str:
     """The deterministic RQ job id of a message's first send."""
     return f"sms-{message_id}"
+
+
+def later_send_job_id(message_id: int, later: datetime) -> str:
+    """The RQ job id of a message's send deferred to `later` (quiet hours, rate limit, ...)."""
+    return f"{send_job_id(message_id)}-{int(later.timestamp())}"
+
+
+def send_job_ids(message_id: int, scheduled_for: datetime | None) -> list[str]:
+    """Every id the message's live send job may have: the first send's, or its deferral's."""
+    ids = [send_job_id(message_id)]
+    if scheduled_for is not None:
+        later = later_send_job_id(message_id, scheduled_for)
+        ids += [later, later + AGAIN]
+    return ids
 
 
 def part_key(idempotency_key: str, index: int) -> str:
@@ -63,6 +80,15 @@ def may_message(caller: Caller | None, kind: str) -> bool:
     if caller is None or caller.phone == ANONYMOUS:
         return False
     return caller.sms_opted_out_at is None or kind == OPTOUT_CONFIRM
+
+
+def may_message_sql(caller_id: ColumnExpressionArgument[int | None]) -> ColumnElement[bool]:
+    """SQL of may_message for any kind but the opt-out confirmation: a number, not opted out."""
+    return exists(
+        select(Caller.id).where(
+            Caller.id == caller_id, Caller.phone != ANONYMOUS, Caller.sms_opted_out_at.is_(None)
+        )
+    )
 
 
 def queue_message(
@@ -148,15 +174,23 @@ def enqueue_send(
 def requeue_pending(
     session: Session, client: redis.Redis, now: datetime, settings: Settings | None = None
 ) -> int:
-    """Enqueue the send job of every pending outbound message (after a Redis loss); a count."""
+    """Enqueue the send job of each message waiting to be sent whose job is gone; a count.
+
+    Waiting: pending, or "sending" without an answer (its job looks it up at Twilio first). A
+    message whose send job still lives (queued, scheduled, started, deferred) is left alone.
+    """
     settings = settings or job_runtime().settings
     retry_intervals = load_sms_config(settings.config_dir).retry_intervals
     rows = session.execute(
         select(Message.id, Message.scheduled_for).where(
-            Message.direction == "outbound", Message.status == "pending"
+            Message.direction == "outbound", or_(Message.status == "pending", unanswered())
         )
     ).all()
+    queued = 0
     for message_id, scheduled_for in rows:
+        if any(live_job(client, job_id) for job_id in send_job_ids(message_id, scheduled_for)):
+            continue
         delay = (scheduled_for - now) if scheduled_for is not None else timedelta(0)
         enqueue_send(client, message_id, delay, retry_intervals)
-    return len(rows)
+        queued += 1
+    return queued

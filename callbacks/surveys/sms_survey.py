@@ -11,14 +11,14 @@ from datetime import datetime, timedelta
 
 import redis
 from rq.job import Job
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callbacks.queues import enqueue_once, job_runtime
 from callbacks.sms.config import load_reply_texts, load_sms_config
 from callbacks.sms.jobs import retry_policy
-from callbacks.sms.outbox import may_message, message_by_key, queue_message
+from callbacks.sms.outbox import may_message, may_message_sql, message_by_key, queue_message
 from hotline import clock
 from hotline.db import write_first
 from hotline.models import Call, CallbackAttempt, Caller, Consultation, Message, Survey
@@ -40,6 +40,26 @@ def rated_by_phone(session: Session, call_id: int) -> bool:
         select(Survey.rating).where(Survey.call_id == call_id, Survey.channel == "ivr")
     )
     return rating is not None
+
+
+def survey_owed() -> ColumnElement[bool]:
+    """SQL of what open_sms_survey asks of a Call row: answered, talked, unrated, messageable."""
+    rated = exists(
+        select(Survey.id).where(
+            Survey.call_id == Call.id, Survey.channel == "ivr", Survey.rating.is_not(None)
+        )
+    )
+    reached_agent = exists(
+        select(CallbackAttempt.id).where(
+            CallbackAttempt.call_sid == Call.call_sid, CallbackAttempt.outcome == "connected"
+        )
+    )
+    return and_(
+        Call.answered_at.is_not(None),
+        or_(Call.direction != "outbound", reached_agent),
+        ~rated,
+        may_message_sql(Call.caller_id),
+    )
 
 
 def _sms_survey(session: Session, call: Call, now: datetime) -> Survey:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import formatdate
+from datetime import UTC, date, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from hotline import clock
 from hotline.settings import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 
 API = "/2010-04-01"
@@ -32,8 +36,56 @@ def is_sid(value: str, prefix: str) -> bool:
     return re.fullmatch(re.escape(prefix) + "[0-9a-f]{32}", value) is not None
 
 
+def rfc2822(moment: datetime) -> str:
+    """A time as Twilio's JSON writes it: "Thu, 26 Nov 2026 02:00:00 +0000"."""
+    return format_datetime(moment.astimezone(UTC))
+
+
 def _now() -> str:
-    return formatdate(usegmt=False)
+    # The process's clock: a test or simulation on a manual clock sees its own time at "Twilio".
+    return rfc2822(clock.now())
+
+
+# The Messages list's date filters: DateSent=YYYY-MM-DD, DateSent<=YYYY-MM-DD (the parameter
+# "DateSent<") and DateSent>=YYYY-MM-DD ("DateSent>"), GMT days; the SDK may send a full
+# "YYYY-MM-DDTHH:MM:SSZ", whose day counts.
+DayTest = Callable[[date, date], bool]  # (the day a message was sent, the filter's day)
+DATE_SENT_FILTERS: dict[str, DayTest] = {
+    "DateSent": lambda sent, day: sent == day,
+    "DateSent<": lambda sent, day: sent <= day,
+    "DateSent>": lambda sent, day: sent >= day,
+}
+TO_FROM = ("To", "From")
+MESSAGES_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+def _filter_day(value: str) -> date | None:
+    """The GMT day of a DateSent filter value, or None if it is not a date."""
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            return date.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).date() if moment.tzinfo is not None else moment.date()
+
+
+def _sent_on(message: dict[str, Any], days: list[tuple[DayTest, date]]) -> bool:
+    """Whether a message passes the DateSent filters (one not sent yet passes none)."""
+    if not days:
+        return True
+    sent = message.get("date_sent")
+    if not sent:
+        return False
+    day = parsedate_to_datetime(sent).astimezone(UTC).date()
+    return all(matches(day, bound) for matches, bound in days)
+
+
+def _sent_order(message: dict[str, Any]) -> datetime:
+    # Messages not sent yet (no date_sent) come first, as the newest.
+    sent = message.get("date_sent")
+    return parsedate_to_datetime(sent) if sent else datetime.max.replace(tzinfo=UTC)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -70,6 +122,7 @@ class FakeTwilio:
         self.lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._failures: list[_Failure] = []
+        self._late_answers: list[float] = []
         self.messages: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
         self.queues: dict[str, dict[str, Any]] = {}
@@ -137,17 +190,25 @@ class FakeTwilio:
         with self.lock:
             self._failures.extend(_Failure(status, code, message) for _ in range(n))
 
+    def answer_late_next(self, seconds: float) -> None:
+        """Carry out the next request, then hold its answer back for `seconds`."""
+        # A client whose timeout is shorter gives up without knowing what was carried out.
+        with self.lock:
+            self._late_answers.append(seconds)
+
     def clear(self) -> None:
-        """Forget recorded requests and pending failures."""
+        """Forget recorded requests, pending failures and late answers."""
         with self.lock:
             self._requests.clear()
             self._failures.clear()
+            self._late_answers.clear()
 
     def reset(self) -> None:
         """Back to a fresh state: no requests, failures, messages, calls or queues."""
         with self.lock:
             self._requests.clear()
             self._failures.clear()
+            self._late_answers.clear()
             self.messages.clear()
             self.calls.clear()
             self.queues.clear()
@@ -163,6 +224,20 @@ class FakeTwilio:
         """Pretend a call reached `status` (e.g. "completed": later redirects then fail)."""
         with self.lock:
             self._call(call_sid)["status"] = status
+
+    def add_message(
+        self,
+        to: str,
+        from_: str,
+        body: str,
+        sent_at: datetime,
+        status: str = "delivered",
+    ) -> str:
+        """Store a message as if sent earlier through the API (at `sent_at`); return its SID."""
+        message = self._message_json(new_sid("SM"), to, from_, body, status, sent_at, sent_at)
+        with self.lock:
+            self.messages[message["sid"]] = message
+        return str(message["sid"])
 
     # ----- HTTP ------------------------------------------------------------------------------
 
@@ -196,6 +271,13 @@ class FakeTwilio:
         if path_sid is not None and path_sid != self.account_sid:
             return self._error(404, 20404, "The requested resource was not found")
         return None
+
+    def _after_request(self, response: Response) -> Response:
+        with self.lock:
+            late = self._late_answers.pop(0) if self._late_answers else None
+        if late is not None:
+            time.sleep(late)
+        return response
 
     def _call(self, call_sid: str) -> dict[str, Any]:
         """The call record (caller holds the lock); inbound calls are known to Twilio."""
@@ -234,6 +316,95 @@ class FakeTwilio:
             "subresource_uris": {"recordings": self._uri(f"Calls/{sid}/Recordings.json")},
         }
 
+    def _message_json(
+        self,
+        sid: str,
+        to: str,
+        from_: str | None,
+        body: str,
+        status: str,
+        created: datetime,
+        sent: datetime | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "body": body,
+            "to": to,
+            "from": from_,
+            "messaging_service_sid": None,
+            "status": status,
+            "direction": "outbound-api",
+            "num_segments": str(max(1, -(-len(body) // 70))),
+            "num_media": "0",
+            "date_created": rfc2822(created),
+            "date_updated": rfc2822(sent or created),
+            "date_sent": rfc2822(sent) if sent is not None else None,
+            "error_code": None,
+            "error_message": None,
+            "price": None,
+            "price_unit": "USD",
+            "uri": self._uri(f"Messages/{sid}.json"),
+            "subresource_uris": {"media": self._uri(f"Messages/{sid}/Media.json")},
+        }
+
+    def _messages_page(self) -> ResponseReturnValue:
+        """One page of the Messages list: To, From and DateSent filters, newest sent first."""
+        args = request.args
+        filters = {name: args[name] for name in TO_FROM if args.get(name)}
+        days: list[tuple[DayTest, date]] = []
+        for name, matches in DATE_SENT_FILTERS.items():
+            if name not in args:
+                continue
+            day = _filter_day(args[name])
+            if day is None:
+                return self._error(400, 20001, "Invalid date value.")
+            filters[name] = args[name]
+            days.append((matches, day))
+        try:
+            page_size = min(int(args.get("PageSize", MESSAGES_PAGE_SIZE)), MAX_PAGE_SIZE)
+            page = int(args.get("Page", 0))
+        except ValueError:
+            return self._error(400, 20001, "Invalid paging parameter.")
+        with self.lock:
+            stored = [dict(m) for m in self.messages.values()]
+        found = [
+            m
+            for m in reversed(stored)  # the newest first among equal sending times
+            if all(m[name.lower()] == value for name, value in filters.items() if name in TO_FROM)
+            and _sent_on(m, days)
+        ]
+        found.sort(key=_sent_order, reverse=True)
+        # PageToken is a cursor: the SID of the previous page's last message.
+        token = args.get("PageToken", "")
+        sids = [m["sid"] for m in found]
+        start = sids.index(token[2:]) + 1 if token[2:] in sids else 0
+        chunk = found[start : start + page_size]
+        more = start + page_size < len(found)
+        base = self._uri("Messages.json")
+
+        def page_uri(number: int, **extra: str) -> str:
+            return (
+                f"{base}?{urlencode({**filters, 'PageSize': page_size, 'Page': number, **extra})}"
+            )
+
+        return jsonify(
+            {
+                "messages": chunk,
+                "page": page,
+                "page_size": page_size,
+                "start": start,
+                "end": start + len(chunk) - 1,
+                "uri": page_uri(page, **({"PageToken": token} if token else {})),
+                "first_page_uri": page_uri(0),
+                "previous_page_uri": None,
+                "next_page_uri": (
+                    page_uri(page + 1, PageToken="PA" + chunk[-1]["sid"]) if more else None
+                ),
+            }
+        )
+
     def _new_queue(self, sid: str, friendly_name: str, max_size: int) -> dict[str, Any]:
         return {
             "sid": sid,
@@ -251,39 +422,30 @@ class FakeTwilio:
     def _build_app(self) -> Flask:
         app = Flask("fake_twilio")
         app.before_request(self._before_request)
+        app.after_request(self._after_request)
 
         @app.post(ACCOUNT + "/Messages.json")
         def create_message(account_sid: str) -> ResponseReturnValue:
             form = request.form
             if not form.get("To") or not (form.get("Body") or form.get("MediaUrl")):
                 return self._error(400, 21604, "A 'To' phone number and a 'Body' are required.")
-            sid = new_sid("SM")
-            body = form.get("Body", "")
-            message = {
-                "sid": sid,
-                "account_sid": self.account_sid,
-                "api_version": "2010-04-01",
-                "body": body,
-                "to": form["To"],
-                "from": form.get("From"),
-                "messaging_service_sid": form.get("MessagingServiceSid"),
-                "status": "queued",
-                "direction": "outbound-api",
-                "num_segments": str(max(1, -(-len(body) // 70))),
-                "num_media": "0",
-                "date_created": _now(),
-                "date_updated": _now(),
-                "date_sent": None,
-                "error_code": None,
-                "error_message": None,
-                "price": None,
-                "price_unit": "USD",
-                "uri": self._uri(f"Messages/{sid}.json"),
-                "subresource_uris": {"media": self._uri(f"Messages/{sid}/Media.json")},
-            }
+            now = clock.now()
+            accepted = self._message_json(
+                new_sid("SM"), form["To"], form.get("From"), form.get("Body", ""), "queued", now
+            )
+            accepted["messaging_service_sid"] = form.get("MessagingServiceSid")
             with self.lock:
-                self.messages[sid] = message
-            return jsonify(message), 201
+                # The fake hands every message to the carrier at once: listed, it is sent.
+                self.messages[accepted["sid"]] = {
+                    **accepted,
+                    "status": "sent",
+                    "date_sent": accepted["date_created"],
+                }
+            return jsonify(accepted), 201
+
+        @app.get(ACCOUNT + "/Messages.json")
+        def list_messages(account_sid: str) -> ResponseReturnValue:
+            return self._messages_page()
 
         @app.post(ACCOUNT + "/Calls.json")
         def create_call(account_sid: str) -> ResponseReturnValue:

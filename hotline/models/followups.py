@@ -52,6 +52,10 @@ class Message(Base):
     error_code: Mapped[int | None]
     error_message: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(default=0)
+    # The send attempt last committed before its Twilio request (status "sending" until the
+    # answer is recorded): a retry that finds it unanswered looks the message up at Twilio.
+    attempt_key: Mapped[str | None] = mapped_column(String(32))
+    attempt_started_at: Mapped[datetime | None]
     # SMS segments of the body: 70 characters for one UCS-2 segment, 67 when concatenated.
     segments: Mapped[int] = mapped_column(default=1)
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -15,14 +16,18 @@ from hotline.telephony import (
     BaseUrlHttpClient,
     PermanentTelephonyError,
     RetryableTelephonyError,
+    SentSms,
     Telephony,
     TelephonyError,
+    UnansweredTelephonyError,
     classify_error,
 )
 from tests.harness.fake_twilio import FakeTwilio
 from tests.harness.fixtures import fake_twilio  # noqa: F401
 
 ACCOUNT_SID = "AC" + "0" * 32
+HOTLINE = "+8645112348"
+NOON = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 ACCOUNT_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
 CALL_SID = "CA" + "a1" * 16
 CALLER = "+8613812345678"
@@ -66,13 +71,74 @@ def test_send_sms_posts_a_message_from_the_hotline_number(telephony, fake_twilio
         "Body": "您的案件编号 HL12348-20261127-000123",
         "StatusCallback": "https://h.example/sms/status",
     }
-    assert fake_twilio.messages[sid]["status"] == "queued"
+    assert fake_twilio.messages[sid]["body"] == "您的案件编号 HL12348-20261127-000123"
+    assert fake_twilio.messages[sid]["status"] == "sent"  # the fake hands it on at once
 
 
 def test_send_sms_without_status_callback_leaves_it_out(telephony, fake_twilio):  # noqa: F811
     telephony.send_sms(CALLER, "hello")
     [sent] = fake_twilio.requests_to("/Messages.json")
     assert "StatusCallback" not in sent.form
+
+
+def test_list_sms_asks_for_one_number_from_the_hotline_since_a_day(telephony, fake_twilio):  # noqa: F811
+    fake_twilio.add_message("+8613900000009", HOTLINE, "别人的短信", NOON)  # another number
+    fake_twilio.add_message(CALLER, "+8645100000000", "另一号码", NOON)  # from another number
+    fake_twilio.add_message(CALLER, HOTLINE, "前一天的短信", NOON - timedelta(days=1))
+    ours = fake_twilio.add_message(CALLER, HOTLINE, "请回复1-5", NOON, status="undelivered")
+
+    [found] = telephony.list_sms(CALLER, HOTLINE, NOON.date())
+
+    assert found == SentSms(
+        sid=ours,
+        to=CALLER,
+        from_=HOTLINE,
+        body="请回复1-5",
+        status="undelivered",
+        direction="outbound-api",
+        date_created=NOON,
+        date_sent=NOON,
+        error_code=None,
+    )
+    [listing] = fake_twilio.requests_to("/Messages.json", "GET")
+    assert listing.path == f"{ACCOUNT_PATH}/Messages.json"
+    assert listing.query == {
+        "To": CALLER,
+        "From": HOTLINE,
+        "DateSent>": "2026-11-26",
+        "PageSize": "100",
+    }  # in the URL DateSent>=2026-11-26: sent on or after that GMT day
+
+
+def test_list_sms_reads_every_page_newest_first(telephony, fake_twilio):  # noqa: F811
+    sids = [
+        fake_twilio.add_message(CALLER, HOTLINE, f"第{n}条", NOON + timedelta(seconds=n))
+        for n in range(230)
+    ]
+
+    found = telephony.list_sms(CALLER, HOTLINE, NOON.date())
+
+    assert [sms.sid for sms in found] == sids[::-1]
+    pages = fake_twilio.requests_to("/Messages.json", "GET")
+    assert [page.query.get("Page") for page in pages] == [None, "1", "2"]
+    assert all(page.query["DateSent>"] == "2026-11-26" for page in pages)  # filters kept
+
+
+def test_list_sms_failure_is_classified(telephony, fake_twilio):  # noqa: F811
+    fake_twilio.fail_next(1, status=503, code=20503, message="Service Unavailable")
+    with pytest.raises(RetryableTelephonyError) as caught:
+        telephony.list_sms(CALLER, HOTLINE, NOON.date())
+    assert (caught.value.status, caught.value.outcome_unknown) == (503, False)
+
+
+def test_a_send_whose_answer_never_comes_is_unanswered_but_carried_out(fake_twilio):  # noqa: F811
+    settings = Settings(twilio_api_base_url=fake_twilio.base_url, hotline_number=HOTLINE)
+    fake_twilio.answer_late_next(1.0)
+    with pytest.raises(UnansweredTelephonyError) as caught:
+        Telephony(settings, timeout=0.2).send_sms(CALLER, "您好")
+    assert caught.value.outcome_unknown and caught.value.retryable
+    [message] = fake_twilio.messages.values()  # Twilio has it, the client cannot know
+    assert (message["to"], message["body"]) == (CALLER, "您好")
 
 
 def test_create_call_posts_to_calls(telephony, fake_twilio):  # noqa: F811
@@ -215,6 +281,7 @@ def test_connection_refused_is_retryable():
     with pytest.raises(RetryableTelephonyError) as caught:
         Telephony(settings).send_sms(CALLER, "hello")
     assert caught.value.status is None
+    assert caught.value.outcome_unknown is False  # refused: the request never left
     assert isinstance(caught.value.__cause__, requests.ConnectionError)
 
 
@@ -226,6 +293,8 @@ def test_a_silent_server_times_out_as_retryable():
         settings = Settings(twilio_api_base_url=f"http://127.0.0.1:{port}")
         with pytest.raises(RetryableTelephonyError) as caught:
             Telephony(settings, timeout=0.3).create_call(CALLER, "https://h.example/voice/x")
+    assert isinstance(caught.value, UnansweredTelephonyError)
+    assert caught.value.outcome_unknown is True  # the server may have carried it out
     assert isinstance(caught.value.__cause__, requests.Timeout)
 
 
@@ -258,25 +327,28 @@ def test_classify_rest_errors(status, code, retryable):
 
 
 @pytest.mark.parametrize(
-    ("exc", "retryable"),
+    ("exc", "retryable", "unknown"),
     [
-        (requests.ConnectionError("refused"), True),
-        (requests.Timeout("slow"), True),
-        (requests.exceptions.ReadTimeout("slow"), True),
-        (ValueError("not JSON"), False),
+        (requests.ConnectionError("connection reset"), True, True),
+        (requests.ConnectTimeout("no connection"), True, False),
+        (requests.Timeout("slow"), True, True),
+        (requests.exceptions.ReadTimeout("slow"), True, True),
+        (requests.exceptions.ChunkedEncodingError("cut"), True, True),
+        (ValueError("not JSON"), False, False),
         (
             TwilioException(
                 "Unable to fetch page", Response(503, '{"code": 20503, "message": "busy"}')
             ),
             True,
+            False,
         ),
-        (TwilioException("Unable to fetch page", Response(404, "not json")), False),
+        (TwilioException("Unable to fetch page", Response(404, "not json")), False, False),
     ],
 )
-def test_classify_other_errors(exc, retryable):
+def test_classify_other_errors(exc, retryable, unknown):
     error = classify_error(exc)
     assert isinstance(error, TelephonyError)
-    assert error.retryable is retryable
+    assert (error.retryable, error.outcome_unknown) == (retryable, unknown)
 
 
 def test_base_url_client_rewrites_only_the_twilio_api_prefix():
@@ -308,3 +380,33 @@ def test_fake_answers_twilio_shaped_errors_and_paging(fake_twilio):  # noqa: F81
     assert page["queues"][0]["friendly_name"] == "a"
     assert page["next_page_uri"] is None and page["page"] == 0
     assert fake_twilio.requests[0].auth_user is None
+
+
+def test_fake_lists_messages_by_the_forms_of_date_sent(fake_twilio):  # noqa: F811
+    url = f"{fake_twilio.base_url}{ACCOUNT_PATH}/Messages.json"
+    days = [NOON + timedelta(days=n) for n in range(3)]  # 26, 27 and 28 November
+    sids = [fake_twilio.add_message(CALLER, HOTLINE, "短信", day) for day in days]
+    auth = (ACCOUNT_SID, "development-auth-token")
+
+    def listed(**query: str) -> list[str]:
+        answer = requests.get(url, params=query, auth=auth, timeout=5)
+        assert answer.status_code == 200, answer.text
+        return [m["sid"] for m in answer.json()["messages"]]
+
+    assert listed(DateSent="2026-11-27") == [sids[1]]
+    assert listed(**{"DateSent<": "2026-11-27"}) == [sids[1], sids[0]]
+    assert listed(**{"DateSent>": "2026-11-27"}) == [sids[2], sids[1]]
+    assert listed(**{"DateSent>": "2026-11-27", "DateSent<": "2026-11-27"}) == [sids[1]]
+    assert listed(DateSent="2026-11-28T23:59:59Z") == [sids[2]]  # the SDK's form: its day
+    assert listed(To="+8613900000009") == []
+    refused = requests.get(url, params={"DateSent": ">=2026-11-27"}, auth=auth, timeout=5)
+    assert (refused.status_code, refused.json()["code"]) == (400, 20001)
+
+
+def test_fake_lists_a_new_message_as_handed_on(telephony, fake_twilio):  # noqa: F811
+    from hotline.clock import ManualClock, using_clock
+
+    with using_clock(ManualClock(NOON)):
+        sid = telephony.send_sms(CALLER, "案件编号 HL1")
+    [found] = telephony.list_sms(CALLER, HOTLINE, NOON.date())
+    assert (found.sid, found.status, found.date_sent) == (sid, "sent", NOON)

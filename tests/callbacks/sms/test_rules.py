@@ -123,6 +123,7 @@ def test_the_deployment_config_is_read(config):
     assert config.max_segments == 3 and config.reply_window == timedelta(days=7)
     assert config.survey_delay == timedelta(minutes=10)
     assert config.retry_intervals == (10, 60, 300, 900, 3600)
+    assert config.send_lookup_settle == timedelta(minutes=10)
 
 
 def test_a_broken_config_names_the_file_and_the_key(tmp_path):
