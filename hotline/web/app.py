@@ -82,11 +82,13 @@ def create_app(
         queue,
         return_calls,
         sms,
+        storable,
         twilio_auth,
         voice,
     )
     from hotline.web.api.blueprint import create_api_blueprint
 
+    app.before_request(storable.refuse_unstorable_page_input)
     app.register_blueprint(health.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(ivr.bp)

@@ -24,7 +24,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from pydantic import TypeAdapter, ValidationError
 
 from hotline.db import write_first
-from hotline.web.api.input import parse_body, parse_query
+from hotline.web.api.input import parse_body, parse_query, refuse_unstorable_input
 from hotline.web.api.models.common import InModel, QueryModel
 from hotline.web.api.security import authenticate
 from hotline.web.csrf import SAFE_METHODS
@@ -54,9 +54,9 @@ class RouteSpec:
 
     def error_statuses(self) -> list[int]:
         """Every 4xx and 5xx status the endpoint may answer."""
-        statuses = set(self.errors)
-        if self.request is not None or self.query is not None:
-            statuses.add(400)
+        # Every request may carry text no column can store (400), and any endpoint may find
+        # the database or Redis unavailable (503).
+        statuses = set(self.errors) | {400, 503}
         if self.roles is not None:
             statuses.add(401)
             if self.roles:
@@ -101,6 +101,7 @@ def api_route(
     def decorator(view: Callable[..., Any]) -> Callable[..., Response]:
         @functools.wraps(view)
         def endpoint(**path: Any) -> Response:
+            refuse_unstorable_input()
             if writes:
                 write_first(db.session)
             if roles is not None:
