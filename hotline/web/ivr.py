@@ -24,7 +24,13 @@ from hotline.models import Call, Survey
 from hotline.twiml import IVR_PREFIX
 from hotline.web.extensions import app_settings, db, redis_store, settings
 from hotline.web.twilio_auth import twilio_signed
-from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
+from hotline.web.voice_guard import (
+    apology,
+    goodbye_after_talk,
+    guarded,
+    require_call_sid,
+    twiml_response,
+)
 from ivr_flows.engine import (
     DEFAULT_FLOW,
     DIALED,
@@ -151,6 +157,17 @@ def _rated(session: Session, call: Call) -> bool:
     )
 
 
+def failed_step_answer() -> str:
+    """A failed IVR step: the apology and fallback, but a goodbye in the survey after a talk."""
+    survey = survey_engine()
+    if survey is not None and request.args.get("flow") == survey.flow.name:
+        return goodbye_after_talk()
+    return apology()
+
+
+ivr_guard = guarded(failed_step_answer, apology, "caller's leg")
+
+
 def _step(event: str) -> Response:
     call_sid = require_call_sid()
     session = db.session
@@ -173,7 +190,7 @@ def _step(event: str) -> Response:
 
 @bp.post("/step")
 @twilio_signed
-@voice_guard
+@ivr_guard
 def step() -> Response:
     """Enter a node of the flow (?node=ID)."""
     return _step(ENTER)
@@ -181,7 +198,7 @@ def step() -> Response:
 
 @bp.post("/input")
 @twilio_signed
-@voice_guard
+@ivr_guard
 def gather_input() -> Response:
     """A Gather's action (?node=ID), or its fallback Redirect (&noinput=1)."""
     return _step(NOINPUT if request.args.get("noinput") else INPUT)
@@ -189,7 +206,7 @@ def gather_input() -> Response:
 
 @bp.post("/recorded")
 @twilio_signed
-@voice_guard
+@ivr_guard
 def recorded() -> Response:
     """A voicemail Record's action (?node=ID)."""
     return _step(RECORDED)
@@ -197,7 +214,7 @@ def recorded() -> Response:
 
 @bp.post("/dialed")
 @twilio_signed
-@voice_guard
+@ivr_guard
 def dialed() -> Response:
     """A transfer Dial's action (?node=ID)."""
     return _step(DIALED)
