@@ -62,7 +62,8 @@ def register(app: Flask) -> None:
             request.method,
             request.path,
             type(exc).__name__,
-            str(exc).splitlines()[0] if str(exc) else "",
+            # SQLAlchemy wraps the driver's error: its own message says what happened.
+            "".join(str(getattr(exc, "orig", None) or exc).splitlines()[:1]),
         )
         if request.path.startswith("/api/"):
             return hotline_error(Unavailable(UNAVAILABLE_MESSAGE))
