@@ -1,4 +1,4 @@
-"""SQLite development mode: GETs that write (an audit entry) in parallel never hit a locked database.
+"""SQLite development mode: parallel GETs that write (an audit entry) never find it locked.
 
 Against a real SQLite file on both backends: a deferred SQLite transaction that read first fails
 at once on its write ("database is locked") when another connection committed in between.
