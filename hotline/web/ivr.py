@@ -44,7 +44,7 @@ from ivr_flows.engine import (
     engine_for,
     load_flow_set,
 )
-from ivr_flows.resources import Classifier
+from ivr_flows.resources import Classifier, default_classifier
 from ivr_flows.survey_nodes import IVR_CHANNEL
 
 bp = Blueprint("ivr", __name__, url_prefix=IVR_PREFIX)
@@ -59,21 +59,26 @@ CLASSIFIER_CONFIG = "HOTLINE_CLASSIFIER"  # an object with classify(text), inste
 
 
 def init_engine(app: App) -> FlowEngine:
-    """Load and validate the flows for the app (FlowError refuses the start)."""
+    """Load and validate the flows and the classifier for the app (FlowError refuses the start).
+
+    Everything is loaded here, before the first request: a worker's first call never waits
+    seconds for the classifier, and threads never build copies of it.
+    """
     configured = app_settings(app)
     flows_dir = configured.extra.get("flows_dir")
+    preloaded: Classifier | None = None
 
     def classifier() -> Classifier:
         override = app.config.get(CLASSIFIER_CONFIG)
         if override is not None:
             return cast(Classifier, override)  # app.config holds Any: see CLASSIFIER_CONFIG
-        from ivr_flows.resources import default_classifier
-
-        return default_classifier(configured.config_dir)
+        return preloaded or default_classifier(configured.config_dir)
 
     resources, flows = load_flow_set(
         configured.config_dir, Path(flows_dir) if flows_dir else None, classifier
     )
+    # The flows are valid: now the classifier (once per process, shared by every app).
+    preloaded = default_classifier(configured.config_dir)
     main_flow = str(configured.extra.get("ivr_flow", DEFAULT_FLOW))
     engine = engine_for(resources, call_flows(flows), main_flow)
     survey = None
