@@ -104,6 +104,14 @@ def hang_up() -> str:
 # ----- the guards ------------------------------------------------------------------------------
 
 
+def _roll_back() -> None:
+    """Roll back the request's session; with the database gone that may fail too."""
+    try:
+        rollback_quietly()
+    except Exception:  # noqa: BLE001 - the answer to Twilio matters more than the rollback
+        log.warning("rolling back after a failed webhook failed too", exc_info=True)
+
+
 def guarded(
     answer: Callable[[], str], last_resort: Callable[[], str], leg: str
 ) -> Callable[[View[P]], View[P]]:
@@ -117,7 +125,7 @@ def guarded(
             except BadRequest:
                 raise
             except Exception:
-                rollback_quietly()
+                _roll_back()
                 log.exception(
                     "voice webhook %s failed on the %s for CallSid=%s",
                     request.path,
@@ -127,7 +135,7 @@ def guarded(
             try:
                 return twiml_response(answer())
             except Exception:
-                rollback_quietly()
+                _roll_back()
                 log.exception("the answer to the failed webhook %s failed too", request.path)
                 return twiml_response(last_resort())
 
@@ -156,7 +164,7 @@ def agent_leg_guard(
             try:
                 give_back()
             except Exception:
-                rollback_quietly()
+                _roll_back()
                 # The caller's <Dial> action runs the lifecycle's "agent leg ended" next.
                 log.exception("could not give the caller back on %s", request.path)
         return hang_up()

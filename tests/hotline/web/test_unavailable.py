@@ -83,3 +83,21 @@ def test_a_voice_webhook_keeps_the_apology_and_fallback_when_redis_is_down(clien
     root = ET.fromstring(response.get_data(as_text=True))
     assert [child.tag for child in root] == ["Say", "Redirect"]
     assert root[1].text.endswith("/voice/fallback")
+
+
+def test_a_voice_webhook_keeps_the_apology_and_fallback_when_the_database_is_down(
+    client, database_down
+):
+    database_down()
+    response = signed_post(client, "/voice/incoming", call_params("CA" + "2" * 32), AUTH_TOKEN)
+    assert response.status_code == 200
+    root = ET.fromstring(response.get_data(as_text=True))
+    assert [child.tag for child in root] == ["Say", "Redirect"]
+
+
+def test_the_waiting_caller_holds_when_redis_is_down(client, redis_down):
+    redis_down()
+    response = signed_post(client, "/queue/wait", call_params("CA" + "3" * 32), AUTH_TOKEN)
+    assert response.status_code == 200
+    root = ET.fromstring(response.get_data(as_text=True))
+    assert [child.tag for child in root] == ["Say", "Pause"]
