@@ -17,8 +17,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from hotline.twiml import TWILIO_PATH_PREFIXES
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+from hotline.web.extensions import SAFE_METHODS
 
 log = logging.getLogger("hotline.web")
 

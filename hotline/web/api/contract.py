@@ -4,7 +4,8 @@
                request=ConsultationIn, response=ConsultationOut, status=201, roles=AGENT_ROLES)
     def create_consultation(body: ConsultationIn): ...
 
-The route checks the caller (roles: None for no login, ANY_USER for any logged-in user), then
+Every route first refuses text no database column can store (a 400: hotline.web.api.input), then
+checks the caller (roles: None for no login, ANY_USER for any logged-in user), then
 gives the view the checked body as `body` and query string as `query`, next to the path parts.
 The view returns its answer, a model or what the response model validates (e.g. a dict the
 core built), optionally with headers as `(answer, headers)`. The answer is validated against
