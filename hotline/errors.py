@@ -55,3 +55,10 @@ class NotConfigured(HotlineError):
 
     status = 503
     code = "not_configured"
+
+
+class Unavailable(HotlineError):
+    """A service the request needs (the database, Redis) cannot be reached just now."""
+
+    status = 503
+    code = "unavailable"

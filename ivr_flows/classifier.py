@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -283,8 +283,21 @@ def _logsumexp(values: list[float]) -> float:
     return top + math.log(sum(math.exp(v - top) for v in values))
 
 
-@functools.lru_cache(maxsize=4)
+# One classifier per config directory and process: building one takes seconds and tens of MiB.
+_classifiers: dict[Path, TopicClassifier] = {}
+_classifiers_lock = threading.Lock()
+
+
 def load_classifier(config_dir: Path | None = None) -> TopicClassifier:
-    """Return the process-wide classifier for config_dir (default: the repo's config/)."""
+    """Return the process-wide classifier for config_dir (default: the repo's config/).
+
+    Built once even when several threads ask for it at the same time: the others wait for it.
+    """
     config_dir = Path(config_dir) if config_dir is not None else DEFAULT_CONFIG_DIR
-    return TopicClassifier(config_dir / "topics.yaml", DEFAULT_LEXICON)
+    key = config_dir.resolve()
+    with _classifiers_lock:
+        classifier = _classifiers.get(key)
+        if classifier is None:
+            classifier = TopicClassifier(config_dir / "topics.yaml", DEFAULT_LEXICON)
+            _classifiers[key] = classifier
+        return classifier

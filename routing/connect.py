@@ -122,20 +122,24 @@ def take_back_missed(
     offer: dict[str, str],
     dial_status: str,
     now: datetime,
+    pause: bool = True,
 ) -> DialStep | None:
     """The agent never took the offered call: paused, and the caller back at the head of the line.
 
-    None when the agent took the call (its talk ended) or the offer moved on meanwhile.
+    None when the agent took the call (its talk ended) or the offer moved on meanwhile. With
+    `pause` False the agent is free at once (the leg failed on our side, not the agent's).
     """
     if offer.get("accepted") == "1":
         return None
     state = RoutingState(client)
-    step = state.release(offer["id"], to_ms(now), config.requeue_priority_boost, pause=True)
+    step = state.release(offer["id"], to_ms(now), config.requeue_priority_boost, pause=pause)
     if step.outcome != "ok":
         return None
     call = find_call(session, offer["sid"])
     missed_why = dial_status or "no_key"
-    records.mark_missed(session, call, step.agent_id or 0, offer["id"], missed_why, now)
+    records.mark_missed(
+        session, call, step.agent_id or 0, offer["id"], missed_why, now, pause_agent=pause
+    )
     session.commit()
     events.publish(client, "requeued", offer["sid"])
     return DialStep("requeued", _region(call))

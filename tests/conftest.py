@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import hotline.models  # noqa: F401 - registers every table
 from hotline import migrate
 from hotline.clock import set_clock
 from hotline.db import Base
-from hotline.runtime import Runtime
+from hotline.runtime import Runtime, embedded_servers, stop_embedded_servers
 from hotline.settings import Settings, load_settings
 from hotline.web.app import create_app
 from tests.harness.api_contract import AnswerChecks, checking_api_answers
@@ -21,6 +23,74 @@ from tests.harness.fixtures import fake_twilio  # noqa: F401 - shared fixture
 
 PUBLIC_URL = "http://localhost"
 AUTH_TOKEN = "test-auth-token-0123456789"
+# Every process the tests start inherits this mark (daemonized redis-servers too): at the end
+# of the session any that is still running was left behind by a test.
+SESSION_MARK = "PYTEST_HOTLINE_SESSION"
+_process_check: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Mark this session's environment before any test starts a process."""
+    os.environ[SESSION_MARK] = secrets.token_hex(8)
+
+
+def marked_processes(mark: str, workdir: Path | None = None) -> dict[int, str]:
+    """The running processes (but this one) of the session: pid -> command.
+
+    Those started with the session mark in their environment, and those working in the
+    session's temporary directory: redis-server overwrites its environment with its title.
+    """
+    found = {}
+    wanted = f"{SESSION_MARK}={mark}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            ours = wanted in (entry / "environ").read_bytes().split(b"\0")
+            if not ours and workdir is not None:
+                ours = (entry / "cwd").resolve().is_relative_to(workdir)
+            if not ours:
+                continue
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # it ended meanwhile, or it is not ours to read
+            continue
+        found[int(entry.name)] = command.strip()
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fail the session if a test left a process running: redis-server, hotline worker, router.
+
+    Set up before every other session fixture, so this runs after all of them were torn down.
+    What it found is stopped (by pid) after it is reported.
+    """
+    workdir = tmp_path_factory.getbasetemp().resolve()
+    yield
+    mark = os.environ[SESSION_MARK]
+    servers = embedded_servers()
+    left = marked_processes(mark, workdir)
+    scanned = sum(1 for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    stop_embedded_servers()
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if servers or left:
+        lines = [f"embedded redis for {path}" for path in servers]
+        lines += [f"pid {pid}: {command}" for pid, command in sorted(left.items())]
+        pytest.fail("processes left behind by the tests:\n  " + "\n  ".join(lines))
+    _process_check.append(
+        f"process check: none of {scanned} running processes was left behind by this session "
+        "(no redis-server, hotline worker or router, nor any other process it started)"
+    )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say what the process check verified (CI logs show it)."""
+    for line in _process_check:
+        terminalreporter.write_line(line)
 
 
 def environment_for_tests(instance_dir: Path) -> dict[str, str]:
@@ -63,6 +133,7 @@ def session_runtime(base_settings: Settings) -> Iterator[Runtime]:
     rt = Runtime(base_settings)
     yield rt
     rt.close()
+    stop_embedded_servers(base_settings)  # the session's own embedded Redis, if it used one
 
 
 def _clean_database(rt: Runtime) -> None:

@@ -82,11 +82,15 @@ def create_app(
         queue,
         return_calls,
         sms,
+        startup,
+        storable,
         twilio_auth,
         voice,
     )
     from hotline.web.api.blueprint import create_api_blueprint
 
+    startup.load_config_files(settings.config_dir)
+    app.before_request(storable.refuse_unstorable_page_input)
     app.register_blueprint(health.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(ivr.bp)

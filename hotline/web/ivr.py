@@ -24,7 +24,13 @@ from hotline.models import Call, Survey
 from hotline.twiml import IVR_PREFIX
 from hotline.web.extensions import app_settings, db, redis_store, settings
 from hotline.web.twilio_auth import twilio_signed
-from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
+from hotline.web.voice_guard import (
+    apology,
+    goodbye_after_talk,
+    guarded,
+    require_call_sid,
+    twiml_response,
+)
 from ivr_flows.engine import (
     DEFAULT_FLOW,
     DIALED,
@@ -38,7 +44,7 @@ from ivr_flows.engine import (
     engine_for,
     load_flow_set,
 )
-from ivr_flows.resources import Classifier
+from ivr_flows.resources import Classifier, default_classifier
 from ivr_flows.survey_nodes import IVR_CHANNEL
 
 bp = Blueprint("ivr", __name__, url_prefix=IVR_PREFIX)
@@ -53,21 +59,26 @@ CLASSIFIER_CONFIG = "HOTLINE_CLASSIFIER"  # an object with classify(text), inste
 
 
 def init_engine(app: App) -> FlowEngine:
-    """Load and validate the flows for the app (FlowError refuses the start)."""
+    """Load and validate the flows and the classifier for the app (FlowError refuses the start).
+
+    Everything is loaded here, before the first request: a worker's first call never waits
+    seconds for the classifier, and threads never build copies of it.
+    """
     configured = app_settings(app)
     flows_dir = configured.extra.get("flows_dir")
+    preloaded: Classifier | None = None
 
     def classifier() -> Classifier:
         override = app.config.get(CLASSIFIER_CONFIG)
         if override is not None:
             return cast(Classifier, override)  # app.config holds Any: see CLASSIFIER_CONFIG
-        from ivr_flows.resources import default_classifier
-
-        return default_classifier(configured.config_dir)
+        return preloaded or default_classifier(configured.config_dir)
 
     resources, flows = load_flow_set(
         configured.config_dir, Path(flows_dir) if flows_dir else None, classifier
     )
+    # The flows are valid: now the classifier (once per process, shared by every app).
+    preloaded = default_classifier(configured.config_dir)
     main_flow = str(configured.extra.get("ivr_flow", DEFAULT_FLOW))
     engine = engine_for(resources, call_flows(flows), main_flow)
     survey = None
@@ -151,6 +162,17 @@ def _rated(session: Session, call: Call) -> bool:
     )
 
 
+def failed_step_answer() -> str:
+    """A failed IVR step: the apology and fallback, but a goodbye in the survey after a talk."""
+    survey = survey_engine()
+    if survey is not None and request.args.get("flow") == survey.flow.name:
+        return goodbye_after_talk()
+    return apology()
+
+
+ivr_guard = guarded(failed_step_answer, apology, "caller's leg")
+
+
 def _step(event: str) -> Response:
     call_sid = require_call_sid()
     session = db.session
@@ -173,7 +195,7 @@ def _step(event: str) -> Response:
 
 @bp.post("/step")
 @twilio_signed
-@voice_guard
+@ivr_guard
 def step() -> Response:
     """Enter a node of the flow (?node=ID)."""
     return _step(ENTER)
@@ -181,7 +203,7 @@ def step() -> Response:
 
 @bp.post("/input")
 @twilio_signed
-@voice_guard
+@ivr_guard
 def gather_input() -> Response:
     """A Gather's action (?node=ID), or its fallback Redirect (&noinput=1)."""
     return _step(NOINPUT if request.args.get("noinput") else INPUT)
@@ -189,7 +211,7 @@ def gather_input() -> Response:
 
 @bp.post("/recorded")
 @twilio_signed
-@voice_guard
+@ivr_guard
 def recorded() -> Response:
     """A voicemail Record's action (?node=ID)."""
     return _step(RECORDED)
@@ -197,7 +219,7 @@ def recorded() -> Response:
 
 @bp.post("/dialed")
 @twilio_signed
-@voice_guard
+@ivr_guard
 def dialed() -> Response:
     """A transfer Dial's action (?node=ID)."""
     return _step(DIALED)

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
@@ -27,7 +29,17 @@ from hotline.twiml import FALLBACK_PATH, QUEUE_PREFIX
 from hotline.web.extensions import db, lifecycle, redis_store, runtime, settings, voice_config
 from hotline.web.ivr import start_survey
 from hotline.web.twilio_auth import twilio_signed
-from hotline.web.voice_guard import require_call_sid, twiml_response, voice_guard
+from hotline.web.voice_guard import (
+    agent_leg_guard,
+    apology,
+    dial_bridged,
+    goodbye_after_talk,
+    guarded,
+    require_call_sid,
+    twiml_response,
+    voice_guard,
+    wait_guard,
+)
 from routing import connect as connecting
 from routing import queue_twiml as twiml
 from routing import waiting
@@ -37,6 +49,11 @@ from routing.regions import PROVINCE, load_regions
 from routing.state import RoutingState
 
 bp = Blueprint("queue", __name__, url_prefix=QUEUE_PREFIX)
+log = logging.getLogger("hotline.voice")
+
+REJOIN_PATH = f"{QUEUE_PREFIX}/rejoin"
+# Why the offer was given back when a webhook of its dial failed on our side.
+SYSTEM_ERROR = "system_error"
 
 
 def routing_config() -> RoutingConfig:
@@ -76,7 +93,7 @@ def _hangup() -> str:
 
 @bp.post("/wait")
 @twilio_signed
-@voice_guard
+@wait_guard
 def wait() -> Response:
     """The waitUrl: position and expected wait, the call-back offer, then hold."""
     call_sid = require_call_sid()
@@ -101,7 +118,7 @@ def wait() -> Response:
 
 @bp.post("/wait-choice")
 @twilio_signed
-@voice_guard
+@wait_guard
 def wait_choice() -> Response:
     """A key pressed while waiting: 1 = call-back instead; in offer mode 2 or none = voicemail."""
     call_sid = require_call_sid()
@@ -236,9 +253,54 @@ def whisper_text(call: Call | None) -> str:
     )
 
 
+def give_back_offer(caller_sid: str | None) -> None:
+    """A webhook of the offer's dial failed: the agent is freed, the caller is back at the head.
+
+    Routing's own step for a missed offer, without the agent's pause; nothing when the offer
+    was accepted or has moved on, or is not `caller_sid`'s (None: not checked).
+    """
+    client = redis_store.client
+    offer_id = request.args.get("offer", "")
+    offer = RoutingState(client).offer(offer_id) if offer_id else None
+    if offer is None or (caller_sid is not None and offer.get("sid") != caller_sid):
+        return
+    connecting.take_back_missed(
+        client, db.session, routing_config(), offer, SYSTEM_ERROR, clock.now(), pause=False
+    )
+
+
+def _give_back_from_agent_leg() -> None:
+    # Twilio names the caller's call as the agent leg's parent.
+    give_back_offer(request.form.get("ParentCallSid") or None)
+
+
+def after_failed_dial() -> str:
+    """/queue/dial-result failed: goodbye after a talk, otherwise back in line via /rejoin."""
+    if _talked():
+        return goodbye_after_talk()
+    try:
+        give_back_offer(request.form.get("CallSid", ""))
+    except Exception:  # noqa: BLE001 - /queue/rejoin puts the caller back in line all the same
+        log.exception("could not give back the offer after a failed dial result")
+    response = VoiceResponse()
+    response.redirect(url_for_twilio(REJOIN_PATH), method="POST")
+    return str(response)
+
+
+def _talked() -> bool:
+    """Whether the caller of this dial result has talked with an agent."""
+    try:
+        call = find_call(db.session, request.form.get("CallSid", ""))
+        if call is not None:
+            return call.answered_at is not None
+    except Exception:  # noqa: BLE001 - then Twilio's account of the dial decides
+        log.exception("could not read the call after a failed dial result")
+    return dial_bridged()
+
+
 @bp.post("/whisper")
 @twilio_signed
-@voice_guard
+@agent_leg_guard(_give_back_from_agent_leg)
 def whisper() -> Response:
     """The agent's leg: hear what the call is about and press 1 to take it."""
     require_call_sid()
@@ -259,7 +321,7 @@ def whisper() -> Response:
 
 @bp.post("/dial-result")
 @twilio_signed
-@voice_guard
+@guarded(after_failed_dial, apology, "caller's leg after the dial")
 def dial_result() -> Response:
     """The Dial ended: after a talk the survey (or goodbye); after a miss back at the head."""
     call_sid = require_call_sid()

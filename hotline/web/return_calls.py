@@ -22,7 +22,16 @@ from hotline.twiml import dial_contact, say
 from hotline.web.extensions import db, lifecycle, redis_store, settings, voice_config
 from hotline.web.labels import region_label, work_item_source_label
 from hotline.web.twilio_auth import twilio_signed
-from hotline.web.voice_guard import public_base_url, require_call_sid, twiml_response, voice_guard
+from hotline.web.voice_guard import (
+    agent_leg_guard,
+    apology,
+    apology_unless_bridged,
+    guarded,
+    public_base_url,
+    require_call_sid,
+    twiml_response,
+    voice_guard,
+)
 from routing.queue_twiml import WHISPER_TIMEOUT
 
 bp = Blueprint("return_calls", __name__, url_prefix=attempts.RETURN_CALL_PREFIX)
@@ -86,7 +95,7 @@ def whisper_text(attempt: CallbackAttempt) -> str:
 
 @bp.post("/agent")
 @twilio_signed
-@voice_guard
+@agent_leg_guard()
 def agent() -> Response:
     """The agent's leg answered: say what the call-back is; only key 1 bridges it.
 
@@ -118,7 +127,7 @@ def agent() -> Response:
 
 @bp.post("/dialed")
 @twilio_signed
-@voice_guard
+@guarded(apology_unless_bridged, apology, "citizen's leg after the dial")
 def dialed() -> Response:
     """The agent leg ended: thank the citizen, or promise another call if the agent missed it."""
     session = db.session

@@ -14,6 +14,7 @@ from hotline.logs import bind_call_sid, unbind_call_sid
 from hotline.settings import Settings
 from hotline.twiml import TWILIO_PATH_PREFIXES
 from hotline.web.extensions import settings
+from hotline.web.storable import drop_unstorable_webhook_input, storable
 
 log = logging.getLogger("hotline.webhooks")
 
@@ -42,7 +43,10 @@ def signature_problem(settings: Settings) -> str | None:
 
 
 def twilio_signed(view: Callable[P, R]) -> Callable[P, R]:
-    """Refuse (403) a request whose Twilio signature is missing or wrong, with one log line."""
+    """Refuse (403) a request whose Twilio signature is missing or wrong, with one log line.
+
+    A signed request then has the characters no database column can store dropped.
+    """
 
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -55,6 +59,7 @@ def twilio_signed(view: Callable[P, R]) -> Callable[P, R]:
                 problem,
             )
             abort(403, description="invalid Twilio signature")
+        drop_unstorable_webhook_input()
         return view(*args, **kwargs)
 
     return wrapper
@@ -66,7 +71,7 @@ def log_call_sids(app: Flask) -> None:
     @app.before_request
     def _bind() -> None:
         if request.path.startswith(TWILIO_PATH_PREFIXES):
-            g.call_sid_token = bind_call_sid(request.form.get("CallSid", "")[:64])
+            g.call_sid_token = bind_call_sid(storable(request.form.get("CallSid", ""))[:64])
 
     @app.teardown_request
     def _unbind(_exc: BaseException | None) -> None:

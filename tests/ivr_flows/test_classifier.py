@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -220,3 +223,29 @@ def test_accuracy_on_dev_set(clf):
     # Measured 59.2% / 66.2% (benchmarks/classifier.py; labels are noisy); floors leave slack.
     assert topic_acc >= 0.57
     assert group_acc >= 0.64
+
+
+def test_threads_asking_at_once_share_one_classifier_built_once(tmp_path, monkeypatch):
+    import ivr_flows.classifier as classifier_module
+
+    built: list[object] = []
+
+    class SlowClassifier:
+        def __init__(self, topics_path, lexicon_path):
+            time.sleep(0.2)  # a real build takes seconds: long enough for every thread to ask
+            built.append(self)
+
+    monkeypatch.setattr(classifier_module, "TopicClassifier", SlowClassifier)
+    config_dir = tmp_path / "config"  # not loaded before in this process
+    start = threading.Barrier(8)
+
+    def ask(_index: int):
+        start.wait()
+        return load_classifier(config_dir)
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(ask, range(8)))
+
+    assert len(built) == 1
+    assert all(classifier is built[0] for classifier in got)
+    assert load_classifier(config_dir) is built[0]

@@ -182,6 +182,7 @@ def get_call(call_sid: str) -> CallDetailOut:
     response=CallHistoryOut,
     roles=ANY_USER,
     errors=(403, 404),
+    writes=True,  # every view is audited
 )
 def get_history(call_sid: str) -> CallHistoryOut:
     """The consultations of this call's caller before this call; every view is audited."""

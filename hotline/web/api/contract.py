@@ -4,7 +4,8 @@
                request=ConsultationIn, response=ConsultationOut, status=201, roles=AGENT_ROLES)
     def create_consultation(body: ConsultationIn): ...
 
-The route checks the caller (roles: None for no login, ANY_USER for any logged-in user), then
+Every route first refuses text no database column can store (a 400: hotline.web.api.input), then
+checks the caller (roles: None for no login, ANY_USER for any logged-in user), then
 gives the view the checked body as `body` and query string as `query`, next to the path parts.
 The view returns its answer, a model or what the response model validates (e.g. a dict the
 core built), optionally with headers as `(answer, headers)`. The answer is validated against
@@ -24,7 +25,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from pydantic import TypeAdapter, ValidationError
 
 from hotline.db import write_first
-from hotline.web.api.input import parse_body, parse_query
+from hotline.web.api.input import parse_body, parse_query, refuse_unstorable_input
 from hotline.web.api.models.common import InModel, QueryModel
 from hotline.web.api.security import authenticate
 from hotline.web.csrf import SAFE_METHODS
@@ -54,9 +55,9 @@ class RouteSpec:
 
     def error_statuses(self) -> list[int]:
         """Every 4xx and 5xx status the endpoint may answer."""
-        statuses = set(self.errors)
-        if self.request is not None or self.query is not None:
-            statuses.add(400)
+        # Every request may carry text no column can store (400), and any endpoint may find
+        # the database or Redis unavailable (503).
+        statuses = set(self.errors) | {400, 503}
         if self.roles is not None:
             statuses.add(401)
             if self.roles:
@@ -101,6 +102,7 @@ def api_route(
     def decorator(view: Callable[..., Any]) -> Callable[..., Response]:
         @functools.wraps(view)
         def endpoint(**path: Any) -> Response:
+            refuse_unstorable_input()
             if writes:
                 write_first(db.session)
             if roles is not None:

@@ -15,10 +15,13 @@ from pydantic import BaseModel, ValidationError
 
 from hotline.errors import BadRequest
 from hotline.web.api.models.common import InModel, QueryModel
+from hotline.web.storable import unstorable_in_json, unstorable_in_pairs
 
 BodyT = TypeVar("BodyT", bound=InModel)
 QueryT = TypeVar("QueryT", bound=QueryModel)
 
+UNSTORABLE = "{what} {name} 含有无法保存的字符（如空字符 NUL），请删除后重试"
+PATH_PART = "路径参数"
 NOT_JSON = "请以 JSON 对象发送请求体（Content-Type: application/json）"
 NOT_AN_OBJECT = "请求体必须是 JSON 对象"
 BODY_FIELD = "字段"
@@ -32,6 +35,31 @@ _KIND_NAMES = {
     "dict_type": "JSON 对象",
     "list_type": "数组",
 }
+
+
+def refuse_unstorable_input() -> None:
+    """BadRequest when the path, query string or JSON body has a character no column can store.
+
+    Checked on every API request before anything reads the database, so such input is a 400
+    naming where it is, never a database error.
+    """
+    checks = (
+        (
+            PATH_PART,
+            unstorable_in_pairs(
+                (name, str(value)) for name, value in (request.view_args or {}).items()
+            ),
+        ),
+        (QUERY_PARAMETER, unstorable_in_pairs(request.args.items(multi=True))),
+    )
+    for what, name in checks:
+        if name is not None:
+            raise BadRequest(UNSTORABLE.format(what=what, name=name), field=name)
+    if request.is_json:
+        name = unstorable_in_json(request.get_json(silent=True))
+        if name is not None:
+            where = name or "（请求体）"
+            raise BadRequest(UNSTORABLE.format(what=BODY_FIELD, name=where), field=name)
 
 
 def parse_body(model: type[BodyT]) -> BodyT:

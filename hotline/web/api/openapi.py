@@ -32,14 +32,15 @@ _STATUS_TEXT = {
     200: "OK",
     201: "Created",
     204: "No Content",
-    400: "Malformed request: bad JSON, wrong type, missing or over-long field or parameter",
+    400: "Malformed request: bad JSON, wrong type, missing or over-long field or parameter, "
+    "or text a database cannot store (a NUL character, a lone surrogate)",
     401: "No valid bearer token or page session",
     403: "The role or ownership does not allow this",
     404: "No such object",
     409: "Conflicts with the current state",
     429: "Too many attempts; wait retry_after_seconds",
     502: "Twilio refused or could not be reached",
-    503: "Not configured on this deployment",
+    503: "The database or Redis is unavailable, or the feature is not configured here",
 }
 
 

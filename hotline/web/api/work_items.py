@@ -190,6 +190,7 @@ def _readable_item(item_id: int) -> tuple[CallbackRequest, Agent | None]:
     "items: any region) and skills, priority first then oldest; numbers are masked. Attempts "
     "whose final status never came are ended first (config/callbacks.yaml): their items are "
     "due again.",
+    writes=True,  # ends the stale attempts
 )
 def list_items(query: WorkItemsQuery) -> WorkItemListOut:
     """List work items."""
@@ -225,6 +226,7 @@ def list_items(query: WorkItemsQuery) -> WorkItemListOut:
     errors=(403, 404),
     description="`phone` is the full number only for the agent whose call-back attempt of the "
     "item is under way (its start is audit-logged); otherwise masked.",
+    writes=True,  # ends the item's stale attempts
 )
 def get_item(item_id: int) -> WorkItemDetailOut:
     """Read one work item (the console polls it while the call-back is under way)."""

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from hotline.config_files import ConfigFileError
 from hotline.web.app import create_app
 from hotline.web.ivr import ENGINE_KEY
+from ivr_flows.classifier import load_classifier
+from ivr_flows.resources import default_classifier
 from ivr_flows.schema import FlowError
 from tests.ivr_flows.support import FLOWS_DIR, copy_config, make_app
 
@@ -69,3 +72,27 @@ def test_the_flows_are_loaded_once_at_start(runtime):
     app = create_app(runtime=runtime)
     engine = app.extensions[ENGINE_KEY]
     assert engine.flow.name == "12348" and engine.flow.start == "welcome"
+
+
+def test_the_classifier_is_loaded_when_the_app_starts_not_on_the_first_call(runtime, monkeypatch):
+    from hotline.web import ivr
+
+    loads: list[object] = []
+
+    def counted(config_dir):
+        loads.append(config_dir)
+        return default_classifier(config_dir)
+
+    monkeypatch.setattr(ivr, "default_classifier", counted)
+    app = create_app(runtime=runtime)
+    assert loads == [runtime.settings.config_dir]  # before any request
+    assert app.extensions[ENGINE_KEY].resources.classifier() is load_classifier()
+    assert len(loads) == 1  # a request only looks it up
+
+
+def test_a_config_file_that_is_missing_refuses_the_start(runtime, tmp_path):
+    config = copy_config(tmp_path)
+    (config / "callbacks.yaml").unlink()
+    with pytest.raises(ConfigFileError) as caught:
+        make_app(runtime, config_dir=config)
+    assert "callbacks.yaml: file not found" in str(caught.value)

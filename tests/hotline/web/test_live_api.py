@@ -113,7 +113,7 @@ def test_the_live_metrics_are_documented(client):
         in live["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
     )
     move = paths["/api/calls/{call_sid}/move"]["post"]
-    assert set(move["responses"]) == {"200", "400", "401", "403", "404", "409"}
+    assert set(move["responses"]) == {"200", "400", "401", "403", "404", "409", "503"}
     assert "post" in paths["/api/agents/{agent_id}/pause"]
     assert "post" in paths["/api/agents/{agent_id}/release"]
 

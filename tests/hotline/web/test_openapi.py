@@ -48,7 +48,7 @@ def test_request_schemas_come_from_the_checked_fields(client):
     assert schema["properties"]["summary"] == {"type": "string", "maxLength": 2000}
     assert "legal_aid" in schema["properties"]["disposition"]["enum"]
     assert schema["properties"]["follow_up_needed"] == {"type": "boolean"}
-    assert set(create["responses"]) == {"201", "400", "401", "403", "404", "409"}
+    assert set(create["responses"]) == {"201", "400", "401", "403", "404", "409", "503"}
     assert create["x-roles"] == ["lawyer", "mediator", "legal_aid"]
     detail = document["paths"]["/api/calls/{call_sid}"]["get"]
     assert detail["parameters"][0] == {
