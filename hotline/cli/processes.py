@@ -26,17 +26,14 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 @click.command()
 def worker() -> None:
-    """Run an RQ worker (with its scheduler) on the high and default queues."""
-    from rq import Queue, Worker
-
-    from callbacks.queues import QUEUES
+    """Run an RQ worker (with its scheduler) on the high and default queues until SIGTERM."""
+    from callbacks.worker_process import run_worker
 
     rt = cli_runtime(needs_schema=False)
-    resumed = resume_outbox(rt)
-    if resumed:
-        click.echo(f"{resumed} jobs lost with Redis are queued again")
-    queues = [Queue(name, connection=rt.redis) for name in QUEUES]
-    Worker(queues, connection=rt.redis).work(with_scheduler=True)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    run_worker(rt, stop, resume_outbox)
+    rt.close()
 
 
 def resume_outbox(rt: Runtime) -> int:
