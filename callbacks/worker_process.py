@@ -1,4 +1,4 @@
-"""The worker process: an RQ worker and scheduler on the queues that outlive any outage.
+"""The worker process: RQ's worker and scheduler on the queues, outliving any outage.
 
 `hotline worker` runs `run_worker`. Left alone, RQ's worker quits on some connection errors,
 retries others forever (logging every attempt) and its scheduler process dies for good, so
@@ -210,6 +210,8 @@ def run_worker(rt: Runtime, stop: threading.Event, resume: Callable[[Runtime], i
                 resumed = resume(rt)
                 if resumed:
                     log.info("%d jobs lost with Redis are queued again", resumed)
+                if stop.is_set():
+                    break
                 lost = _work(rt, heartbeat, stop)
                 if lost is not None:
                     raise lost
