@@ -12,8 +12,10 @@ from pathlib import Path
 
 from rq import Queue
 
+from callbacks.sms.outbox import queue_message
 from hotline import clock, heartbeats, migrate
 from hotline.runtime import redis_url
+from tests.callbacks.sms.sms_support import make_caller
 from tests.harness.redis_server import RedisServer
 from tests.routing.helpers import add_agent, queue_call, redirects
 
@@ -83,12 +85,19 @@ def test_router_and_worker_outlive_redis_killed_and_back_empty(
 
         server.kill()
         assert wait_for(lambda: all(OUTAGE_LINE in p.read_text() for p in logs.values()), 10)
-        time.sleep(1.5)  # a real outage: a few retries, each waiting longer
+        # An SMS stored while Redis is out: its send job goes elsewhere (the suite's Redis),
+        # as good as lost; the worker must queue it again when Redis is back.
+        queue_message(
+            db_session, runtime.redis, kind="callback_notice", caller_id=make_caller(db_session).id,
+            body="您好，这是一条通知。", idempotency_key="outage:1", now=clock.now(),
+            settings=runtime.settings,
+        )  # fmt: skip
+        db_session.commit()
+        time.sleep(1.0)  # a real outage: a few retries, each waiting longer
         server.start()
         back = time.monotonic()
 
-        client = server.client()
-        assert client.dbsize() == 0  # back empty
+        client = server.client()  # a new server without persistence: back empty
         call = queue_call(db_session, client, now=clock.now())
         job = Queue("default", connection=client).enqueue("os.getpid")
 
@@ -115,6 +124,10 @@ def test_router_and_worker_outlive_redis_killed_and_back_empty(
         assert text.count(OUTAGE_LINE) == 1, f"{name}:\n{text}"
         assert text.count(RECOVERY_LINE) == 1, f"{name}:\n{text}"
         assert "Traceback" not in text, f"{name}:\n{text}"
+    # Redis came back empty: the router rebuilt the routing state again from the database.
+    assert logs["router"].read_text().count("routing state rebuilt from the database") == 2
+    worker_log = logs["worker"].read_text()
+    assert worker_log.index(RECOVERY_LINE) < worker_log.index("1 jobs lost with Redis are queued")
 
 
 def test_router_and_worker_wait_for_a_database_that_is_not_there_yet(runtime, tmp_path: Path):
