@@ -26,8 +26,10 @@ from hotline import clock
 from hotline.calls import add_event, find_call
 from hotline.clock import to_ms
 from hotline.db import write_first
+from hotline.heartbeats import Heartbeat
 from hotline.logs import call_context
 from hotline.models import Call
+from hotline.outages import DEPENDENCY_ERRORS, Outage
 from hotline.runtime import Runtime
 from hotline.telephony import Telephony, TelephonyError
 from hotline.twiml import QUEUE_PREFIX
@@ -361,27 +363,46 @@ class Router:
 
     # ----- the process loop --------------------------------------------------------------------
 
-    def run(self, stop: threading.Event, beat: float = 5.0, heartbeat: str | None = None) -> None:
-        """Cycle until `stop` is set: after events (light cycles) and every tick (full cycles)."""
-        next_beat = 0.0
+    def run(self, stop: threading.Event, heartbeat: Heartbeat | None = None) -> None:
+        """Cycle until `stop` is set: after events (light cycles) and every tick (full cycles).
+
+        No Redis or database outage ends the loop: the cycle is retried with backoff, the
+        outage logged when it begins and when it ends, and nothing cached is trusted after it.
+        """
+        outage = Outage(log, "router")
         next_full = 0.0
         tick = self.config.tick_seconds
         while not stop.is_set():
             started = time.monotonic()
-            if heartbeat is not None and started >= next_beat:
-                self.redis.set(heartbeat, "alive", ex=max(1, int(beat * 3)))
-                next_beat = started + beat
             full = started >= next_full
             if full:
                 next_full = started + tick
             try:
+                if heartbeat is not None:
+                    heartbeat.beat_if_due()
                 report = self.run_once(full=full)
+                outage.over()
+                if report.conflicts or report.rebuilt:
+                    continue  # another router won some reservations: replan at once
+                # Let events that arrive together wake one cycle, not one each.
+                stop.wait(MIN_CYCLE_SECONDS)
+                events.wait(self.redis, timeout=max(0.01, next_full - time.monotonic()))
+            except DEPENDENCY_ERRORS as exc:
+                delay = outage.failed(exc)
+                self.forget_cached()
+                if heartbeat is not None:
+                    heartbeat.lost()
+                next_full = 0.0  # the first cycle after the outage runs every timer
+                stop.wait(delay)
             except Exception:  # noqa: BLE001 - a router keeps going; the next cycle retries
                 log.exception("router cycle failed")
                 stop.wait(tick)
-                continue
-            if report.conflicts or report.rebuilt:
-                continue  # another router won some reservations: replan at once
-            # Let events that arrive together wake one cycle, not one each.
-            stop.wait(MIN_CYCLE_SECONDS)
-            events.wait(self.redis, timeout=max(0.01, next_full - time.monotonic()))
+
+    def forget_cached(self) -> None:
+        """Trust nothing read before an outage: Redis may come back empty, the rota changed.
+
+        The next cycle reads the rota again, ensures every agent on duty in Redis and checks
+        the waiting callers against the database at once.
+        """
+        self.refresh_roster()
+        self._reconciled_at = None

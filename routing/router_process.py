@@ -1,13 +1,13 @@
-"""The router process: started by `hotline router`; announces itself in Redis while it runs."""
+"""The router process: started by `hotline router`; shows its heartbeat in Redis while it runs."""
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 
 from hotline import clock
+from hotline.heartbeats import ROUTERS, Heartbeat
+from hotline.outages import retry_in_process
 from hotline.runtime import Runtime
 from hotline.telephony import Telephony
 from routing.config import load_routing_config
@@ -16,12 +16,9 @@ from routing.router import Lifecycle, Router
 
 log = logging.getLogger("hotline.router")
 
-HEARTBEAT_SECONDS = 5
-
-
-def heartbeat_key() -> str:
-    """The Redis key this process refreshes while it is alive."""
-    return f"hotline:routers:{socket.gethostname()}:{os.getpid()}"
+# A command blocks for up to a tick (the wait for events); one that takes this much longer
+# means Redis does not answer.
+READ_TIMEOUT_SECONDS = 10.0
 
 
 def rebuild_now(runtime: Runtime) -> RebuildReport:
@@ -31,17 +28,14 @@ def rebuild_now(runtime: Runtime) -> RebuildReport:
         return rebuild(runtime.redis, session, config, clock.now())
 
 
-def run_router(
-    runtime: Runtime, lifecycle: Lifecycle, stop: threading.Event, beat: float = HEARTBEAT_SECONDS
-) -> None:
-    """Route calls until `stop` is set, refreshing a heartbeat key so operators see live routers."""
-    key = heartbeat_key()
-    # Announce at once, before the first cycle (which may have to rebuild the state).
-    runtime.redis.set(key, "alive", ex=int(beat * 3))
+def run_router(runtime: Runtime, lifecycle: Lifecycle, stop: threading.Event) -> None:
+    """Route calls until `stop` is set, through any Redis or database outage, with a heartbeat."""
     router = Router(runtime, Telephony.from_settings(runtime.settings), lifecycle)
-    log.info("router started (%s)", key)
+    retry_in_process(runtime.redis, READ_TIMEOUT_SECONDS + router.config.tick_seconds)
+    heartbeat = Heartbeat(runtime.redis, ROUTERS)
+    log.info("router started (%s)", heartbeat.key)
     try:
-        router.run(stop, beat=beat, heartbeat=key)
+        router.run(stop, heartbeat)
     finally:
-        runtime.redis.delete(key)
+        heartbeat.stop()
         log.info("router stopped cleanly")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +19,8 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from hotline import clock
-from hotline.cli.processes import prepare_embedded, stop_children
+from hotline.cli.children import Children
+from hotline.cli.processes import prepare_embedded
 from hotline.devtools import local_only
 from hotline.devtools.demo_centre import DemoAgents, DemoCentre, agents_on_duty
 from hotline.devtools.demo_data import DEMO_PASSWORD
@@ -35,7 +34,7 @@ PROGRESS_SECONDS = 15
 
 
 @contextmanager
-def _children(settings: Settings) -> Iterator[list[subprocess.Popen[bytes]]]:
+def _children(settings: Settings) -> Iterator[Children]:
     """The RQ worker and the router, refusing outside connections like this process."""
     env = dict(
         os.environ,
@@ -46,15 +45,11 @@ def _children(settings: Settings) -> Iterator[list[subprocess.Popen[bytes]]]:
         TWILIO_ACCOUNT_SID=settings.twilio_account_sid,
         TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
     )
-    module = "hotline.cli.offline"
-    children = [
-        subprocess.Popen([sys.executable, "-m", module, name], env=env)
-        for name in ("worker", "router")
-    ]
+    children = Children("hotline.cli.offline", ("worker", "router"), env).start()
     try:
         yield children
     finally:
-        stop_children(children)
+        children.stop()
 
 
 @contextmanager

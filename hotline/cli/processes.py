@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 
 import click
 
 from hotline import clock, migrate
+from hotline.cli.children import Children
 from hotline.cli.context import cli_runtime
 from hotline.runtime import Runtime, redis_url
 from hotline.settings import load_settings
@@ -26,17 +26,14 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 @click.command()
 def worker() -> None:
-    """Run an RQ worker (with its scheduler) on the high and default queues."""
-    from rq import Queue, Worker
-
-    from callbacks.queues import QUEUES
+    """Run an RQ worker (with its scheduler) on the high and default queues until SIGTERM."""
+    from callbacks.worker_process import run_worker
 
     rt = cli_runtime(needs_schema=False)
-    resumed = resume_outbox(rt)
-    if resumed:
-        click.echo(f"{resumed} jobs lost with Redis are queued again")
-    queues = [Queue(name, connection=rt.redis) for name in QUEUES]
-    Worker(queues, connection=rt.redis).work(with_scheduler=True)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    run_worker(rt, stop, resume_outbox)
+    rt.close()
 
 
 def resume_outbox(rt: Runtime) -> int:
@@ -119,27 +116,14 @@ def serve(host: str, port: int) -> None:
     rt = Runtime(settings)
     prepare_embedded(rt)
     child_env = dict(os.environ, REDIS_URL=redis_url(settings), DATABASE_URL=settings.database_url)
-    children = [
-        subprocess.Popen([sys.executable, "-m", "hotline.cli", name], env=child_env)
-        for name in ("worker", "router")
-    ]
-    click.echo(f"worker pid {children[0].pid}, router pid {children[1].pid}")
+    children = Children("hotline.cli", ("worker", "router"), child_env).start()
+    pids = children.pids()
+    click.echo(f"worker pid {pids['worker']}, router pid {pids['router']}")
     click.echo(f"hotline serving on http://{host}:{port}/ (database {settings.database_url})")
     # SIGTERM unwinds like Ctrl-C so the children are stopped with us.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     try:
         run_simple(host, port, create_app(runtime=rt), threaded=True, use_reloader=False)
     finally:
-        stop_children(children)
+        children.stop()
         rt.close()
-
-
-def stop_children(children: list[subprocess.Popen[bytes]]) -> None:
-    """Ask child processes to stop (SIGTERM), and kill those still running after 10 s."""
-    for child in children:
-        child.terminate()
-    for child in children:
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()

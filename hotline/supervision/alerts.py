@@ -1,14 +1,17 @@
-"""Alerts of the live view: service level or longest wait past the thresholds of alerts.yaml."""
+"""Alerts of the live view: service level, longest wait or silent processes past alerts.yaml."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
+from hotline import heartbeats
 from hotline.config_files import ConfigModel, load_config
+from hotline.heartbeats import Liveness
 
 CENTRE = "centre"
 REGION = "region"
@@ -22,13 +25,14 @@ class AlertThresholds:
     min_offered: int = 20
     min_offered_region: int = 10
     longest_wait_above_seconds: float = 120
+    process_silent_seconds: float = 15
 
 
 @dataclass(frozen=True)
 class Alert:
     """One figure past its threshold, for the centre or one region."""
 
-    kind: str  # service_level / longest_wait
+    kind: str  # service_level / longest_wait / no_router / no_worker
     scope: str  # centre / region
     region: str | None
     value: float
@@ -65,11 +69,18 @@ class LongestWaitAlert(ConfigModel):
     above_seconds: Annotated[float, Field(strict=True, ge=0)]
 
 
+class ProcessesAlert(ConfigModel):
+    """The processes: section of alerts.yaml."""
+
+    silent_seconds: Annotated[float, Field(strict=True, gt=0)]
+
+
 class AlertsFile(ConfigModel):
     """config/alerts.yaml."""
 
     service_level: ServiceLevelAlert
     longest_wait: LongestWaitAlert
+    processes: ProcessesAlert
 
 
 def load_alert_thresholds(config_dir: Path) -> AlertThresholds:
@@ -80,6 +91,7 @@ def load_alert_thresholds(config_dir: Path) -> AlertThresholds:
         min_offered=alerts.service_level.min_offered,
         min_offered_region=alerts.service_level.min_offered_region,
         longest_wait_above_seconds=alerts.longest_wait.above_seconds,
+        process_silent_seconds=alerts.processes.silent_seconds,
     )
 
 
@@ -116,4 +128,29 @@ def alerts_for(
                 f"{label}最长等待 {_minutes(longest_wait_seconds)}，超过 {_minutes(above)}",
             )
         )  # fmt: skip
+    return found
+
+
+# What stops when no process of a kind is alive, said to a supervisor.
+_SILENT_PROCESSES = {
+    heartbeats.ROUTERS: ("no_router", "路由进程已停止 {}以上，来电无法分配"),
+    heartbeats.WORKERS: ("no_worker", "后台任务进程已停止 {}以上，短信等后台任务无法执行"),
+}
+
+
+def process_alerts(
+    thresholds: AlertThresholds, liveness: Mapping[heartbeats.Kind, Liveness]
+) -> list[Alert]:
+    """The centre's alerts for routers or workers none of which has been alive long enough."""
+    found = []
+    silent = thresholds.process_silent_seconds
+    for kind, (alert_kind, text) in _SILENT_PROCESSES.items():
+        seen = liveness[kind]
+        if seen.alive == 0 and seen.silent_seconds >= silent:
+            found.append(
+                Alert(
+                    alert_kind, CENTRE, None, round(seen.silent_seconds, 1), silent,
+                    text.format(_minutes(silent)),
+                )
+            )  # fmt: skip
     return found

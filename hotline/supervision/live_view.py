@@ -21,10 +21,11 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline import heartbeats
 from hotline.clock import from_ms, to_ms
 from hotline.models import Agent, Call, User
 from hotline.phones import mask
-from hotline.supervision.alerts import CENTRE, REGION, alerts_for
+from hotline.supervision.alerts import CENTRE, REGION, alerts_for, process_alerts
 from hotline.supervision.live_setup import LiveSetup
 from hotline.supervision.today import TodayFigures, today_figures
 from hotline.times import format_local
@@ -232,9 +233,15 @@ def _regions_json(
 
 
 def _alerts(
-    setup: LiveSetup, regions: list[dict[str, Any]], today: dict[str, Any], queue: dict[str, Any]
+    setup: LiveSetup,
+    regions: list[dict[str, Any]],
+    today: dict[str, Any],
+    queue: dict[str, Any],
+    liveness: dict[heartbeats.Kind, heartbeats.Liveness],
 ) -> list[dict[str, Any]]:
-    found = alerts_for(
+    # Silent processes first: while no router runs, nobody is connected at all.
+    found = process_alerts(setup.thresholds, liveness)
+    found += alerts_for(
         setup.thresholds, CENTRE, None, "全中心", today["offered"], today["service_level"],
         queue["longest_wait_seconds"],
     )  # fmt: skip
@@ -261,6 +268,7 @@ def build_snapshot(
     today = today_figures(session, now, setup.routing.service_level_seconds)
     regions = _regions_json(setup, waiting, agents, today)
     queue = _queue_json(waiting)
+    liveness = heartbeats.liveness(client, now)
     groups = [
         {
             "group": group.digit,
@@ -280,7 +288,8 @@ def build_snapshot(
         "groups": groups,
         "agents": agents,
         "waiting_callers": waiting,
-        "alerts": _alerts(setup, regions, today.centre, queue),
+        "processes": {kind: seen.alive for kind, seen in liveness.items()},
+        "alerts": _alerts(setup, regions, today.centre, queue, liveness),
     }
 
 

@@ -1,4 +1,4 @@
-"""Gauges read at scrape time: the live routing state in Redis and the RQ job registries."""
+"""Gauges read at scrape time: the live routing state, the processes alive and RQ's registries."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from prometheus_client.registry import Collector
 from rq import Queue
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from hotline import clock
+from hotline import clock, heartbeats
 from hotline.clock import to_ms
 from hotline.supervision import live_view
 from hotline.supervision.live_view import AGENT_STATES, AgentLiveState
@@ -28,7 +28,7 @@ def agent_state(agent: AgentState) -> AgentLiveState:
 
 
 class LiveStateCollector(Collector):
-    """Queue depth and oldest wait per region, agents by state, RQ job counts per queue."""
+    """Queue depth and oldest wait per region, agents by state, routers and workers alive, RQ."""
 
     def __init__(
         self,
@@ -44,7 +44,7 @@ class LiveStateCollector(Collector):
         """Read Redis once per scrape; report hotline_redis_up 0 instead of failing the scrape."""
         up = GaugeMetricFamily("hotline_redis_up", "1 if the live state in Redis could be read")
         try:
-            families = self._routing() + self._jobs()
+            families = self._routing() + self._processes() + self._jobs()
         except redis.RedisError as exc:
             log.warning("metrics: Redis unreadable: %s", exc)
             up.add_metric([], 0)
@@ -83,6 +83,18 @@ class LiveStateCollector(Collector):
         for name in AGENT_STATES:
             agents.add_metric([name], by_state[name])
         return [queue_depth, oldest, agents]
+
+    def _processes(self) -> list[Metric]:
+        alive = heartbeats.alive(self.client)
+        routers = GaugeMetricFamily(
+            "hotline_routers_alive", "Router processes whose heartbeat is fresh"
+        )
+        routers.add_metric([], alive[heartbeats.ROUTERS])
+        workers = GaugeMetricFamily(
+            "hotline_workers_alive", "Worker processes (RQ) whose heartbeat is fresh"
+        )
+        workers.add_metric([], alive[heartbeats.WORKERS])
+        return [routers, workers]
 
     def _jobs(self) -> list[Metric]:
         names = sorted(set(self.rq_queues) | {q.name for q in Queue.all(connection=self.client)})

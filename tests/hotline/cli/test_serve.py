@@ -76,11 +76,24 @@ def test_serve_answers_signed_calls_on_embedded_defaults(tmp_path):
         unsigned = requests.post(url, data=params)
         assert unsigned.status_code == 403
         assert (instance / "hotline.sqlite3").exists()
+
+        # A child killed is started again (neither exits by itself, whatever fails).
+        first = re.search(r"worker pid (\d+), router pid (\d+)", log_path.read_text())
+        os.kill(int(first.group(2)), signal.SIGKILL)
+        again = None
+        deadline = time.monotonic() + 20
+        while again is None and time.monotonic() < deadline:
+            again = re.search(r"router started again \(pid (\d+)\)", log_path.read_text())
+            time.sleep(0.2)
+        assert again is not None, log_path.read_text()
+        assert _alive(int(again.group(1)))
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     output = log_path.read_text()
     pids = [int(p) for p in re.search(r"worker pid (\d+), router pid (\d+)", output).groups()]
+    pids.append(int(again.group(1)))
+    assert f"router (pid {pids[1]}) exited with code -9" in output
     assert "demo data: 30 agents" in output
     deadline = time.monotonic() + 15
     while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:

@@ -208,7 +208,7 @@ def test_alert_thresholds_are_strict():
 def test_alert_thresholds_come_from_config(settings, tmp_path):
     assert load_alert_thresholds(settings.config_dir) == AlertThresholds(
         service_level_below=0.8, min_offered=20, min_offered_region=10,
-        longest_wait_above_seconds=120,
+        longest_wait_above_seconds=120, process_silent_seconds=15,
     )  # fmt: skip
     (tmp_path / "alerts.yaml").write_text("service_level: {below: 80}\n", encoding="utf-8")
     with pytest.raises(ConfigFileError, match="service_level.below"):
@@ -245,7 +245,8 @@ def test_the_snapshot_is_cached_briefly_until_routing_changes(db_session, runtim
 def test_an_alerts_problem_names_the_file_the_key_and_the_reason(tmp_path):
     (tmp_path / "alerts.yaml").write_text(
         "service_level: {below: 0.8, min_offered: 20, min_offered_region: -1}\n"
-        "longest_wait: {above_seconds: 120}\n",
+        "longest_wait: {above_seconds: 120}\n"
+        "processes: {silent_seconds: 15}\n",
         encoding="utf-8",
     )
     with pytest.raises(ConfigFileError) as caught:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from hotline import clock
 from hotline.auth import issue_token
 from hotline.clock import ManualClock, set_clock, to_ms
+from hotline.heartbeats import WORKERS, Heartbeat, process_key
 from hotline.models import AuditEntry, CallEvent
 from hotline.staff import create_user
 from hotline.supervision.live_setup import load_live_setup
@@ -95,6 +96,22 @@ def test_the_live_metrics_of_the_day(client, boss, day):
     assert {a["username"]: a["state"] for a in body["agents"]}["t_agent"] == "talking"
     assert [a["kind"] for a in body["alerts"]] == ["longest_wait", "longest_wait"]
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_live_metrics_count_the_processes_and_alert_when_none_runs(
+    client, boss, runtime, at_ten
+):
+    Heartbeat(runtime.redis, WORKERS, key=process_key(WORKERS, "w1", 1)).beat()
+    first = client.get("/api/metrics/live", headers=bearer(boss)).get_json()
+    assert first["processes"] == {"routers": 0, "workers": 1}
+    assert first["alerts"] == []  # no router yet, but only just noticed
+
+    at_ten.advance(15)
+    Heartbeat(runtime.redis, WORKERS, key=process_key(WORKERS, "w1", 1)).beat()
+    later = client.get("/api/metrics/live", headers=bearer(boss)).get_json()
+    assert [(a["kind"], a["message"]) for a in later["alerts"]] == [
+        ("no_router", "路由进程已停止 15秒以上，来电无法分配")
+    ]
 
 
 def test_only_supervisors_read_the_live_metrics(client, lawyer):

@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue, SimpleWorker
 
 from hotline.clock import to_ms
+from hotline.heartbeats import ROUTERS, WORKERS, Heartbeat, process_key
 from hotline.runtime import Runtime
 from hotline.web.app import create_app
 from routing.state import CallerState, RoutingState
@@ -104,6 +105,26 @@ def test_agents_by_state(client, runtime, routing_clock):
     }
     assert agents == {"available": 2, "break": 1, "offline": 1, "paused": 1, "talking": 1,
                       "ringing": 0, "wrap_up": 0}  # fmt: skip
+
+
+def test_routers_and_workers_alive(client, runtime):
+    none = scrape(client)
+    assert (none[("hotline_routers_alive", ())], none[("hotline_workers_alive", ())]) == (0, 0)
+
+    router = Heartbeat(runtime.redis, ROUTERS, key=process_key(ROUTERS, "host-a", 10))
+    workers = [
+        Heartbeat(runtime.redis, WORKERS, key=process_key(WORKERS, "host-b", n))
+        for n in (11, 12, 13)
+    ]
+    for beating in (router, *workers):
+        beating.beat()
+    found = scrape(client)
+    assert (found[("hotline_routers_alive", ())], found[("hotline_workers_alive", ())]) == (1, 3)
+
+    router.stop()
+    runtime.redis.delete(workers[0].key)  # killed: its heartbeat expired
+    later = scrape(client)
+    assert (later[("hotline_routers_alive", ())], later[("hotline_workers_alive", ())]) == (0, 2)
 
 
 def _fail(reason: str) -> None:

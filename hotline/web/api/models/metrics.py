@@ -124,14 +124,21 @@ class WaitingCallerOut(OutModel):
 
 
 class AlertOut(OutModel):
-    """A threshold crossed: the service level too low or a wait too long."""
+    """A threshold crossed: the service level too low, a wait too long, a process silent."""
 
-    kind: Literal["service_level", "longest_wait"]
+    kind: Literal["service_level", "longest_wait", "no_router", "no_worker"]
     scope: Literal["centre", "region"]
     region: str | None
     value: Number
     threshold: Number
     message: str
+
+
+class ProcessesOut(OutModel):
+    """Router and worker processes whose heartbeat is fresh."""
+
+    routers: int
+    workers: int
 
 
 class LiveSnapshotOut(OutModel):
@@ -147,6 +154,7 @@ class LiveSnapshotOut(OutModel):
     groups: list[LiveGroupOut]
     agents: list[LiveAgentOut]
     waiting_callers: list[WaitingCallerOut]
+    processes: ProcessesOut
     alerts: list[AlertOut]
 
 

@@ -164,6 +164,8 @@
     }
     hotlineApi.text(document.getElementById("live-sl-seconds"), snapshot.service_level_seconds);
     hotlineApi.text(document.getElementById("live-updated"), snapshot.generated_at_local);
+    hotlineApi.text(document.getElementById("live-routers"), snapshot.processes.routers);
+    hotlineApi.text(document.getElementById("live-workers"), snapshot.processes.workers);
     fill(document.getElementById("live-alerts"), snapshot.alerts.map(function (a) {
       var li = el("li", a.message, "alert alert-error live-alert");
       li.setAttribute("data-kind", a.kind);
